@@ -1,0 +1,109 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode with strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "SluiceLinearAlgebra", targets: ["SluiceLinearAlgebra"]),
+        .library(name: "SluiceAnomaly", targets: ["SluiceAnomaly"]),
+        .library(name: "SluiceTelemetry", targets: ["SluiceTelemetry"]),
+        .library(name: "SluiceSimulation", targets: ["SluiceSimulation"]),
+        .library(name: "SluiceBenchmarks", targets: ["SluiceBenchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // OpenBLAS (CBLAS) and LAPACKE from Debian's libopenblas-dev and liblapacke-dev.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        // The only module that imports COpenBLAS: a row-major Matrix and checked BLAS/LAPACK calls.
+        .target(
+            name: "SluiceLinearAlgebra",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: swiftSettings
+        ),
+        // Telemetry tables and their CSV format, with errors that name file, line and column.
+        .target(
+            name: "SluiceTelemetry",
+            dependencies: ["SluiceLinearAlgebra"],
+            swiftSettings: swiftSettings
+        ),
+        // Anomaly models (Hotelling T², PCA T²+Q, MSET), their control limits and artifacts.
+        .target(
+            name: "SluiceAnomaly",
+            dependencies: [
+                "SluiceLinearAlgebra",
+                "SluiceTelemetry",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The seeded, labelled simulation of a production cell.
+        .target(
+            name: "SluiceSimulation",
+            dependencies: ["SluiceLinearAlgebra", "SluiceTelemetry"],
+            swiftSettings: swiftSettings
+        ),
+        // Benchmarks: the SKAB protocol (F1/FAR/MAR and NAB) and scoring speed.
+        .target(
+            name: "SluiceBenchmarks",
+            dependencies: ["SluiceAnomaly", "SluiceLinearAlgebra", "SluiceSimulation", "SluiceTelemetry"],
+            swiftSettings: swiftSettings
+        ),
+        // The `sluice` command: a thin shell over the libraries.
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluiceAnomaly",
+                "SluiceBenchmarks",
+                "SluiceLinearAlgebra",
+                "SluiceSimulation",
+                "SluiceTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceLinearAlgebraTests",
+            dependencies: ["SluiceLinearAlgebra", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceTelemetryTests",
+            dependencies: ["SluiceTelemetry"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceAnomalyTests",
+            dependencies: [
+                "SluiceAnomaly", "SluiceLinearAlgebra", "SluiceSimulation", "SluiceTelemetry",
+                .product(name: "Numerics", package: "swift-numerics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceSimulationTests",
+            dependencies: ["SluiceSimulation", "SluiceTelemetry"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceBenchmarksTests",
+            dependencies: ["SluiceBenchmarks", "SluiceAnomaly", "SluiceTelemetry"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
