@@ -1,0 +1,45 @@
+import Foundation
+import SluiceLinearAlgebra
+
+extension AnomalyTrainer {
+    /// Chooses the memory of normal states and the similarity bandwidth of an MSET model.
+    ///
+    /// The memory holds, for each feature, the states where it is lowest and highest (so the memory spans
+    /// the training envelope), then states evenly spaced in time up to `memorySize`.
+    static func fitMSET(_ centered: Matrix, memorySize: Int, into parameters: inout ModelParameters) throws {
+        let n = centered.rows, p = centered.columns
+        var chosen: [Int] = []
+        var seen = Set<Int>()
+        func take(_ i: Int) {
+            if seen.insert(i).inserted { chosen.append(i) }
+        }
+        for j in 0..<p {
+            let column = centered.column(j)
+            if let low = column.indices.min(by: { column[$0] < column[$1] }) { take(low) }
+            if let high = column.indices.max(by: { column[$0] < column[$1] }) { take(high) }
+        }
+        let target = min(memorySize, n)
+        var step = 0
+        while chosen.count < target, step < n {
+            take(Int((Double(step) + 0.5) * Double(n) / Double(target)) % n)
+            step += 1
+        }
+        for i in 0..<n where chosen.count < target { take(i) }
+        chosen.sort()
+        var memory = Matrix(rows: chosen.count, columns: p)
+        for (r, i) in chosen.enumerated() { for j in 0..<p { memory[r, j] = centered[i, j] } }
+
+        // The median distance between memory states sets the scale of "similar".
+        var distances: [Double] = []
+        for a in 0..<memory.rows {
+            for b in (a + 1)..<memory.rows {
+                var s = 0.0
+                for j in 0..<p { let d = memory[a, j] - memory[b, j]; s += d * d }
+                if s > 0 { distances.append(s.squareRoot()) }
+            }
+        }
+        parameters.memory = memory
+        parameters.bandwidth = distances.isEmpty ? 1 : Distributions.empiricalQuantile(distances, 0.5)
+        parameters.ridge = 1e-6
+    }
+}

@@ -1,0 +1,227 @@
+import Crypto
+public import Foundation
+public import SluiceLinearAlgebra
+
+/// How to fit an anomaly model.
+public struct TrainingConfiguration: Sendable, Codable, Equatable {
+    /// The kind of model.
+    public var kind: AnomalyModelKind
+    /// PCA: keep the leading components that explain this share of the variance.
+    public var explainedVariance: Double
+    /// The false-alarm probability of the control limits.
+    public var alpha: Double
+    /// `distribution` for the textbook limits, `empirical` for a quantile of the training scores.
+    public var limitMethod: String
+    /// A factor on top of the limit (1 = the textbook limit).
+    public var margin: Double
+    /// Hysteresis: an alarm clears when the score falls below this (≤ 1).
+    public var clearBelow: Double
+    /// The causal filter applied before the model.
+    public var filter: TemporalFilter
+    /// MSET: the number of normal states kept in memory.
+    public var memorySize: Int
+    /// Whether to fit a ``ChangeDetector`` beside the model.
+    public var detectsChanges: Bool
+
+    /// A configuration with the defaults: PCA T²+Q at 90 % explained variance, α = 0.01, textbook limits.
+    public init(
+        kind: AnomalyModelKind = .pcaT2Q, explainedVariance: Double = 0.9, alpha: Double = 0.01, limitMethod: String = "distribution",
+        margin: Double = 1, clearBelow: Double = 1, filter: TemporalFilter = .identity, memorySize: Int = 100,
+        detectsChanges: Bool = false
+    ) {
+        self.kind = kind
+        self.explainedVariance = explainedVariance
+        self.alpha = alpha
+        self.limitMethod = limitMethod
+        self.margin = margin
+        self.clearBelow = clearBelow
+        self.filter = filter
+        self.memorySize = memorySize
+        self.detectsChanges = detectsChanges
+    }
+
+    /// The drift-aware configuration Sluice uses on real plant data: Hotelling T² on 40-sample means, slow
+    /// (thermal) sensors judged by their change over 60 samples, the limit at 12 times the 99th percentile
+    /// of the training scores, an alarm that clears below two thirds of it, and change marks.
+    public static let driftAware = TrainingConfiguration(
+        kind: .hotellingT2, alpha: 0.01, limitMethod: "empirical", margin: 12, clearBelow: 8.0 / 12.0,
+        filter: TemporalFilter(window: 40, slowLag: 60, slowRatio: 0.45), detectsChanges: true)
+
+    func validate() throws {
+        guard explainedVariance > 0, explainedVariance <= 1 else { throw AnomalyModelError.invalidConfiguration("explained variance must be in (0, 1], got \(explainedVariance)") }
+        guard alpha > 0, alpha < 0.5 else { throw AnomalyModelError.invalidConfiguration("alpha must be in (0, 0.5), got \(alpha)") }
+        guard ["distribution", "empirical"].contains(limitMethod) else { throw AnomalyModelError.invalidConfiguration("limit method must be 'distribution' or 'empirical', got '\(limitMethod)'") }
+        guard margin > 0 else { throw AnomalyModelError.invalidConfiguration("margin must be positive, got \(margin)") }
+        guard clearBelow > 0, clearBelow <= 1 else { throw AnomalyModelError.invalidConfiguration("clear-below must be in (0, 1], got \(clearBelow)") }
+        guard memorySize >= 2 else { throw AnomalyModelError.invalidConfiguration("MSET memory needs at least 2 states, got \(memorySize)") }
+    }
+}
+
+/// The outcome of fitting: the model and what was noticed on the way (dropped sensors, rank).
+public struct TrainingResult: Sendable {
+    /// The fitted model.
+    public let model: AnomalyModel
+    /// Things the user should know, one sentence each.
+    public let notes: [String]
+}
+
+/// Fits anomaly models.
+public enum AnomalyTrainer {
+    /// Fits a model to `data` (rows in time order, one column per name in `features`).
+    ///
+    /// Constant sensors are dropped and said; directions of the covariance with no variance are left out
+    /// of T² (a pseudo-inverse) and said, so a degenerate training set never yields a NaN score.
+    ///
+    /// - Throws: ``AnomalyModelError`` for too few rows, no usable feature or a bad configuration.
+    public static func fit(
+        _ data: Matrix, features: [String], configuration: TrainingConfiguration = TrainingConfiguration(), name: String = "model",
+        version: Int = 1, createdBy: String = "sluice train", source: String = "training data", now: Date = Date()
+    ) throws -> TrainingResult {
+        try configuration.validate()
+        precondition(data.columns == features.count, "one feature name per column")
+        let minimumRows = max(10, configuration.filter.warmUp + 2 * features.count + 2)
+        guard data.rows >= minimumRows else { throw AnomalyModelError.tooFewRows(got: data.rows, needed: minimumRows, source: source) }
+
+        var notes: [String] = []
+        var dropped: [String: String] = [:]
+        let moments = data.meanAndCovariance()
+        let fullScaling = Standardizer(moments: moments)
+        let constant = Set(fullScaling.constantFeatures)
+        for j in constant.sorted() {
+            dropped[features[j]] = "constant at \(fullScaling.means[j]) in the training data"
+            notes.append("sensor '\(features[j])' is constant (\(fullScaling.means[j])) in the training data: dropped from the model")
+        }
+        let kept = features.indices.filter { !constant.contains($0) }
+        guard !kept.isEmpty else { throw AnomalyModelError.noUsableFeatures("every sensor is constant in the training data") }
+        let x = kept.count == features.count ? data : data.columns(kept)
+        let keptNames = kept.map { features[$0] }
+        let scaling = Standardizer(means: kept.map { fullScaling.means[$0] }, scales: kept.map { fullScaling.scales[$0] })
+
+        let filter = configuration.filter.fitted(to: x)
+        let slow = keptNames.indices.filter { filter.slowFeatures.indices.contains($0) && filter.slowFeatures[$0] }.map { keptNames[$0] }
+        if !slow.isEmpty { notes.append("slow sensors judged by their change over \(filter.slowLag) samples: \(slow.joined(separator: ", "))") }
+
+        // Without a filter the standardised data has mean zero and its covariance is the correlation
+        // matrix, read straight off the raw moments; a filter needs the filtered series itself.
+        let center: [Double]
+        let covariance: Matrix
+        var centered: Matrix?
+        if filter.isIdentity, configuration.kind != .mset, !configuration.detectsChanges {
+            center = Array(repeating: 0, count: kept.count)
+            var correlation = Matrix(rows: kept.count, columns: kept.count)
+            for (a, i) in kept.enumerated() {
+                for (b, j) in kept.enumerated() { correlation[a, b] = moments.covariance[i, j] / (fullScaling.scales[i] * fullScaling.scales[j]) }
+            }
+            covariance = correlation
+        } else {
+            let z = scaling.transform(x)
+            let settled = filter.apply(z).rows(filter.warmUp..<x.rows)
+            let filteredMoments = settled.meanAndCovariance()
+            center = filteredMoments.means
+            covariance = filteredMoments.covariance
+            centered = Self.subtract(center, from: settled)
+        }
+
+        var parameters = ModelParameters(center: center)
+        var limits = ControlLimits(method: configuration.limitMethod, alpha: configuration.alpha, margin: configuration.margin, primary: 1, q: nil, clearBelow: configuration.clearBelow)
+        var explained: Double?
+        let n = Double(x.rows - filter.warmUp)
+
+        switch configuration.kind {
+        case .hotellingT2, .pcaT2Q:
+            let eigen = try covariance.symmetricEigendecomposition()
+            let values = eigen.values.map { max($0, 0) }
+            let total = values.reduce(0, +)
+            let usable = values.filter { $0 > 1e-10 * max(values.first ?? 0, 1e-300) }.count
+            if usable < values.count {
+                notes.append("the training covariance has rank \(usable) of \(values.count) (collinear sensors): T² uses the \(usable) directions with variance")
+            }
+            var retained = usable
+            if configuration.kind == .pcaT2Q {
+                var cumulative = 0.0
+                retained = 0
+                for v in values.prefix(usable) {
+                    cumulative += v
+                    retained += 1
+                    if cumulative / total >= configuration.explainedVariance - 1e-12 { break }
+                }
+                retained = min(retained, max(usable - 1, 1))
+                explained = configuration.explainedVariance
+            }
+            parameters.eigenvalues = values
+            parameters.eigenvectors = eigen.vectors
+            parameters.retained = retained
+            let k = Double(retained), nn = n
+            if configuration.limitMethod == "distribution" {
+                // Phase II limit for a new observation: k(n−1)(n+1) / (n(n−k)) · F(1−α; k, n−k).
+                limits.primary = k * (nn - 1) * (nn + 1) / (nn * (nn - k)) * Distributions.fQuantile(1 - configuration.alpha, k, nn - k)
+                if configuration.kind == .pcaT2Q {
+                    limits.q = Self.jacksonMudholkar(residualEigenvalues: Array(values[retained...]), alpha: configuration.alpha)
+                }
+            }
+        case .mset:
+            try fitMSET(centered!, memorySize: configuration.memorySize, into: &parameters)
+        }
+
+        var model = AnomalyModel(
+            format: AnomalyModel.formatVersion, family: "anomaly", kind: configuration.kind, name: name, version: version, features: keptNames,
+            droppedFeatures: dropped, scaling: scaling, filter: filter, parameters: parameters, limits: limits,
+            changeDetector: configuration.detectsChanges ? try ChangeDetector.fit(standardized: scaling.transform(x)) : nil, explainedVariance: explained,
+            trainingDigest: digest(data, features: features), trainingRows: data.rows, metrics: [:], createdBy: createdBy,
+            createdAt: ISO8601DateFormatter().string(from: now))
+
+        // Empirical limits come from the statistics themselves; MSET has no textbook limit.
+        let trainingRows = filter.warmUp..<x.rows
+        if configuration.limitMethod == "empirical" || configuration.kind == .mset {
+            let statistics = try AnomalyScorer(model: model, rawLimits: true).statistics(sequence: x)
+            let quantile = 1 - configuration.alpha
+            model.limits.method = "empirical"
+            model.limits.primary = Distributions.empiricalQuantile(Array(statistics.primary[trainingRows]), quantile)
+            if configuration.kind == .pcaT2Q {
+                model.limits.q = Distributions.empiricalQuantile(Array(statistics.q[trainingRows]), quantile)
+            }
+        }
+        model.limits.primary = max(model.limits.primary, 1e-12) * configuration.margin
+        if let q = model.limits.q { model.limits.q = max(q, 1e-12) * configuration.margin }
+        let scores = try AnomalyScorer(model: model).scores(sequence: x)
+        let alarms = scores[trainingRows].reduce(0) { $0 + ($1 > 1 ? 1 : 0) }
+        model.metrics["training.alarmRate"] = Double(alarms) / Double(max(trainingRows.count, 1))
+        if let retained = parameters.retained, let values = parameters.eigenvalues {
+            let total = values.reduce(0, +)
+            model.metrics["explainedVariance"] = total > 0 ? values.prefix(retained).reduce(0, +) / total : 1
+        }
+        return TrainingResult(model: model, notes: notes)
+    }
+
+    /// The Jackson–Mudholkar control limit of Q for the eigenvalues left out of the model.
+    public static func jacksonMudholkar(residualEigenvalues: [Double], alpha: Double) -> Double {
+        let theta1 = residualEigenvalues.reduce(0, +)
+        let theta2 = residualEigenvalues.reduce(0) { $0 + $1 * $1 }
+        let theta3 = residualEigenvalues.reduce(0) { $0 + $1 * $1 * $1 }
+        guard theta1 > 0, theta2 > 0 else { return 1e-12 }
+        let h0 = 1 - 2 * theta1 * theta3 / (3 * theta2 * theta2)
+        let c = Distributions.normalQuantile(1 - alpha)
+        let inner = c * (2 * theta2 * h0 * h0).squareRoot() / theta1 + 1 + theta2 * h0 * (h0 - 1) / (theta1 * theta1)
+        return theta1 * pow(max(inner, 1e-12), 1 / h0)
+    }
+
+    /// SHA-256 over the feature names and the training values (little-endian doubles), as hex.
+    public static func digest(_ data: Matrix, features: [String]) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Data(features.joined(separator: "\u{1F}").utf8))
+        hasher.update(data: withUnsafeBytes(of: Int64(data.rows).littleEndian) { Data($0) })
+        data.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UInt8.self) { bytes in hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes)) }
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func subtract(_ center: [Double], from m: Matrix) -> Matrix {
+        var out = m
+        let p = m.columns
+        out.withUnsafeMutableBufferPointer { b in
+            for i in 0..<m.rows { for j in 0..<p { b[i * p + j] -= center[j] } }
+        }
+        return out
+    }
+}
