@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `sluice` command: the decision layer between a production cell's twin and its ERP/MES.
+@main
+struct Sluice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "Sluice: anomaly models that score a production cell's telemetry, gated before they act.",
+        discussion: """
+            Typical session on the simulated cell:
+              sluice simulate --out notebooks-data/simulated-cell.csv
+              sluice train --data notebooks-data/simulated-cell.csv --asset press-01 --rows 3600 --out Models/press-01.json
+              sluice score --model Models/press-01.json --data notebooks-data/simulated-cell.csv --asset press-01
+            or all of it at once: sluice demo
+            """,
+        subcommands: [DemoCommand.self, SimulateCommand.self, TrainCommand.self, ScoreCommand.self, BenchCommand.self]
+    )
+}
