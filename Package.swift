@@ -101,6 +101,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SluiceCLITests",
+            dependencies: ["sluice"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SluiceBenchmarksTests",
             dependencies: ["SluiceBenchmarks", "SluiceAnomaly", "SluiceTelemetry"],
             swiftSettings: swiftSettings

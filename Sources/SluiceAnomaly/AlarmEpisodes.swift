@@ -6,6 +6,13 @@ public struct AlarmEpisode: Sendable, Equatable {
     public let end: Int
     /// The highest score in the episode.
     public let peak: Double
+
+    /// An episode from `start` up to `end` with its peak score.
+    public init(start: Int, end: Int, peak: Double) {
+        self.start = start
+        self.end = end
+        self.peak = peak
+    }
 }
 
 /// Groups scores into alarm episodes with a debounce: an episode opens after `consecutive` scores

@@ -10,6 +10,12 @@ public struct SKABDetector: Sendable {
     /// How the model is fitted on each file's training part.
     public let configuration: TrainingConfiguration
 
+    /// A detector called `name` fitting models with `configuration`.
+    public init(name: String, configuration: TrainingConfiguration) {
+        self.name = name
+        self.configuration = configuration
+    }
+
     /// The detectors Sluice reports on: the three textbook models, the drift-aware configuration, and the
     /// same without its change marks (the alarm alone).
     public static let all: [SKABDetector] = [
@@ -38,6 +44,12 @@ public struct SKABResult: Sendable, Codable {
     public let testRows: Int
     /// Pooled outlier-detection figures.
     public let outliers: OutlierMetrics
+    /// F1 of the pooled confusion matrix.
+    public let f1: Double
+    /// False alarm rate, %.
+    public let falseAlarmRate: Double
+    /// Missing alarm rate, %.
+    public let missingAlarmRate: Double
     /// NAB changepoint scores by profile (`standard`, `lowFP`, `lowFN`).
     public let nab: [String: Double]
     /// Seconds spent fitting and scoring.
@@ -109,7 +121,9 @@ public enum SKABBenchmark {
         }
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return SKABResult(detector: detector.name, files: experiments.count, testRows: testRows, outliers: outliers, nab: nab.normalized, seconds: seconds)
+        return SKABResult(
+            detector: detector.name, files: experiments.count, testRows: testRows, outliers: outliers, f1: outliers.f1,
+            falseAlarmRate: outliers.falseAlarmRate, missingAlarmRate: outliers.missingAlarmRate, nab: nab.normalized, seconds: seconds)
     }
 
     /// Writes a prediction as `DIR/<folder>/<n>.csv`: one row per test row, with `datetime`, `score`,

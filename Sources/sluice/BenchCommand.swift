@@ -28,8 +28,34 @@ struct SKABCommand: AsyncParsableCommand {
     @Option(help: "Detector: \(SKABDetector.all.map(\.name).joined(separator: ", ")).") var model = "drift-aware"
     @Flag(help: "Also run every other detector and print them side by side.") var compare = false
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(help: "Override: smoothing window of the chosen detector (samples).") var window: Int?
+    @Option(help: "Override: lag over which slow sensors are judged (samples).") var slowLag: Int?
+    @Option(help: "Override: margin on the empirical limit.") var margin: Double?
+    @Option(help: "Override: score below which an alarm clears (≤ 1).") var clearBelow: Double?
+    @Option(help: "Override: change-mark threshold (multiples of the 99th percentile).") var changeThreshold: Double?
+
+    /// The chosen detector with the overrides applied, renamed so a report cannot pass for the default.
+    var chosenDetector: SKABDetector {
+        let base = SKABDetector.named(model)!
+        var configuration = base.configuration
+        var changes: [String] = []
+        if let window { configuration.filter.window = window; changes.append("window=\(window)") }
+        if let slowLag { configuration.filter.slowLag = slowLag; changes.append("lag=\(slowLag)") }
+        if let margin { configuration.margin = margin; changes.append("margin=\(margin)") }
+        if let clearBelow { configuration.clearBelow = clearBelow; changes.append("clear=\(clearBelow)") }
+        if let changeThreshold {
+            configuration.changeThreshold = changeThreshold
+            changes.append("change=\(changeThreshold)")
+        }
+        return changes.isEmpty ? base : SKABDetector(name: base.name + "(" + changes.joined(separator: ",") + ")", configuration: configuration)
+    }
 
     func validate() throws {
+        if let window, window < 1 { throw ValidationError("--window must be at least 1") }
+        if let slowLag, slowLag < 0 { throw ValidationError("--slow-lag must not be negative") }
+        if let margin, margin <= 0 { throw ValidationError("--margin must be positive") }
+        if let clearBelow, clearBelow <= 0 || clearBelow > 1 { throw ValidationError("--clear-below must be in (0, 1]") }
+        if let changeThreshold, changeThreshold <= 0 { throw ValidationError("--change-threshold must be positive") }
         guard SKABDetector.named(model) != nil else {
             throw ValidationError("unknown detector '\(model)'; choose one of \(SKABDetector.all.map(\.name).joined(separator: ", "))")
         }
@@ -43,7 +69,7 @@ struct SKABCommand: AsyncParsableCommand {
                 print("SKAB: \(listing.experiments.count) labelled files under \(data) (\(listing.skipped.count) other files passed over)")
             }
             var results: [SKABResult] = []
-            let chosen = SKABDetector.named(model)!
+            let chosen = chosenDetector
             let detectors = compare ? [chosen] + SKABDetector.all.filter { $0.name != chosen.name } : [chosen]
             for detector in detectors {
                 let writeTo = detector.name == chosen.name ? predictions : nil

@@ -9,7 +9,7 @@ struct Sluice: AsyncParsableCommand {
         discussion: """
             Typical session on the simulated cell:
               sluice simulate --out notebooks-data/simulated-cell.csv
-              sluice train --data notebooks-data/simulated-cell.csv --asset press-01 --rows 3600 --out Models/press-01.json
+              sluice train --data notebooks-data/simulated-cell.csv --asset press-01 --rows 1200 --out Models/press-01.json
               sluice score --model Models/press-01.json --data notebooks-data/simulated-cell.csv --asset press-01
             or all of it at once: sluice demo
             """,

@@ -55,7 +55,7 @@ struct TrainCommand: AsyncParsableCommand {
             let m = result.model
             print("wrote \(out): \(m.kind.rawValue) '\(m.name)' v\(m.version) on \(m.trainingRows) rows × \(m.features.count) sensors (\(m.features.joined(separator: ", ")))")
             if let k = m.parameters.retained, m.kind == .pcaT2Q {
-                print(String(format: "  %d components explain %.1f %% of the variance", k, 100 * (m.metrics["explainedVariance"] ?? 0)))
+                print(String(format: "  %d of %d components explain %.1f %% of the variance; Q covers the rest", k, m.features.count, 100 * (m.metrics["explainedVariance"] ?? 0)))
             }
             print(String(format: "  limit %@ (α = %.3g, margin %.3g); training alarm rate %.2f %%", m.limits.method, m.limits.alpha, m.limits.margin, 100 * (m.metrics["training.alarmRate"] ?? 0)))
         }
