@@ -1,0 +1,59 @@
+import Numerics
+import SluiceAnomaly
+import SluiceLinearAlgebra
+import SluiceSimulation
+import Testing
+
+@Suite("Temporal filter, alarms and change marks")
+struct TemporalTests {
+    @Test func smoothingIsACausalMovingMean() throws {
+        let series = try Matrix([[1], [2], [3], [4], [5]])
+        let filtered = TemporalFilter(window: 3).fitted(to: series).apply(series)
+        #expect(filtered.elements == [1, 1.5, 2, 3, 4])
+    }
+
+    @Test func slowSensorsAreJudgedByTheirChange() throws {
+        // Column 0 is white noise, column 1 a slow ramp: only the ramp is slow.
+        var random = SeededGenerator(seed: 4)
+        var m = Matrix(rows: 400, columns: 2)
+        for i in 0..<400 {
+            m[i, 0] = random.normal()
+            m[i, 1] = Double(i) * 0.01 + 0.001 * random.normal()
+        }
+        let filter = TemporalFilter(window: 1, slowLag: 10).fitted(to: m)
+        #expect(filter.slowFeatures == [false, true])
+        let out = filter.apply(m)
+        #expect(out[5, 0].isApproximatelyEqual(to: m[5, 0], absoluteTolerance: 1e-12))
+        #expect(out[200, 1].isApproximatelyEqual(to: m[200, 1] - m[190, 1], absoluteTolerance: 1e-12))
+        // Before the lag is reached the first sample stands in for the past.
+        #expect(out[4, 1].isApproximatelyEqual(to: m[4, 1] - m[0, 1], absoluteTolerance: 1e-12))
+    }
+
+    @Test func alarmsHaveHysteresis() throws {
+        let model = try AnomalyTrainer.fit(correlatedStates(300), features: fixtureFeatures, configuration: .driftAware).model
+        let scorer = try AnomalyScorer(model: model)
+        let clear = model.limits.clearBelow
+        #expect(clear < 1)
+        let scores = [0.5, 1.2, 0.9, (clear + 1) / 2, clear / 2, 0.9, 1.1]
+        #expect(scorer.alarms(scores) == [false, true, true, true, false, false, true])
+    }
+
+    @Test func episodesNeedConsecutiveScores() {
+        let scores = [0.2, 1.5, 0.3, 1.2, 1.3, 1.4, 2.0, 0.8, 1.1]
+        #expect(AlarmEpisodes.find(scores: scores, consecutive: 3) == [AlarmEpisode(start: 5, end: 7, peak: 2.0)])
+        #expect(AlarmEpisodes.find(scores: scores, consecutive: 1).count == 3)
+    }
+
+    @Test func changeMarksFallOnAStep() throws {
+        var random = SeededGenerator(seed: 21)
+        var m = Matrix(rows: 1_000, columns: 3)
+        for i in 0..<1_000 {
+            for j in 0..<3 { m[i, j] = random.normal() + (i >= 700 && j == 1 ? 3 : 0) }
+        }
+        let detector = try ChangeDetector.fit(standardized: m.rows(0..<500))
+        let marks = detector.marks(standardized: m)
+        let positions = marks.indices.filter { marks[$0] }
+        #expect(positions.contains { (700..<715).contains($0) }, "a 3σ step should be marked within 15 samples (marks at \(positions))")
+        #expect(positions.filter { $0 >= 500 && $0 < 690 }.count <= 2, "stationary noise should give almost no marks")
+    }
+}

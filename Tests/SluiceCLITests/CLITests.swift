@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+/// Runs the built `sluice` executable as a user would.
+private func sluice(_ arguments: [String], in directory: String) throws -> (status: Int32, out: String, err: String) {
+    let binary = Bundle.main.bundleURL.appendingPathComponent("sluice")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+@Suite("sluice command line")
+struct CLITests {
+    let directory: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cli-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    private func write(_ name: String, _ text: String) throws {
+        try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    @Test func simulateTrainAndScoreEndToEnd() throws {
+        let simulate = try sluice(["simulate", "--samples", "1200", "--normal", "600", "--spacing", "300", "--duration", "100", "--out", "cell.csv"], in: directory)
+        #expect(simulate.status == 0)
+        let train = try sluice(["train", "--data", "cell.csv", "--asset", "pump-02", "--rows", "600", "--out", "pump.json"], in: directory)
+        #expect(train.status == 0, "\(train.err)")
+        #expect(train.out.contains("wrote pump.json: pca-t2q"))
+        let score = try sluice(["score", "--model", "pump.json", "--data", "cell.csv", "--asset", "pump-02", "--out", "scores.csv"], in: directory)
+        #expect(score.status == 0, "\(score.err)")
+        let lines = try String(contentsOfFile: directory + "/scores.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1_201)
+        #expect(lines[0].hasPrefix("line,time,score,alarm,change,top_sensor,contribution.temperature"))
+    }
+
+    @Test func misspeltColumnGivesOneLineNamingFileLineAndColumn() throws {
+        try write("bad.csv", "time,temperature,presure\n0,1,2\n")
+        let result = try sluice(["train", "--data", "bad.csv", "--sensors", "temperature,pressure", "--out", "m.json"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.err == "error: bad.csv:1: column 'pressure': missing column; did you mean 'presure'?\n")
+    }
+
+    @Test func nonNumericValueGivesFileLineAndColumn() throws {
+        try write("text.csv", "time,a,b\n0,1,2\n1,x,2\n")
+        let result = try sluice(["train", "--data", "text.csv", "--out", "m.json"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.err == "error: text.csv:3: column 'a': 'x' is not a number\n")
+    }
+
+    @Test func wrongSeparatorIsSaid() throws {
+        try write("semi.csv", "time;a;b\n0;1;2\n")
+        let result = try sluice(["train", "--data", "semi.csv", "--separator", ",", "--out", "m.json"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.err.contains("semi.csv:1: the header is separated by ';', not ','"))
+    }
+
+    @Test func tooFewRowsIsSaid() throws {
+        try write("short.csv", "time,a,b\n0,1,2\n1,2,1\n2,3,3\n")
+        let result = try sluice(["train", "--data", "short.csv", "--out", "m.json"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.err.hasPrefix("error: short.csv: 3 training rows, at least"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/m.json"))
+    }
+
+    @Test func modelOfAnotherFamilyIsRefused() throws {
+        try write("orders.json", #"{"format": 1, "family": "replenishment", "kind": "eoq"}"#)
+        try write("data.csv", "time,a\n0,1\n")
+        let result = try sluice(["score", "--model", "orders.json", "--data", "data.csv"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.err == "error: orders.json: this is a 'replenishment' model, not an anomaly model\n")
+    }
+}
