@@ -138,7 +138,8 @@ public struct AnomalyModel: Sendable, Codable, Equatable {
         do {
             return try decoder.decode(AnomalyModel.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw AnomalyModelError.malformedArtifact(path: path, detail: "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
+            throw AnomalyModelError.malformedArtifact(
+                path: path, detail: "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
         } catch {
             throw AnomalyModelError.malformedArtifact(path: path, detail: "a field has the wrong type")
         }

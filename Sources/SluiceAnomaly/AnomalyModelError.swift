@@ -25,7 +25,9 @@ public struct AnomalyModelError: Error, Sendable, Equatable, CustomStringConvert
     }
     /// An anomaly model of a kind this build does not know.
     public static func wrongKind(found: String, path: String) -> Self {
-        .init(.wrongKind, "\(path): unknown anomaly model kind '\(found)' (known: \(AnomalyModelKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        .init(
+            .wrongKind, "\(path): unknown anomaly model kind '\(found)' (known: \(AnomalyModelKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+        )
     }
     /// An artifact written in a format version this build cannot read.
     public static func unsupportedFormat(found: Int, path: String) -> Self {

@@ -1,5 +1,5 @@
-public import SluiceLinearAlgebra
 import Foundation
+public import SluiceLinearAlgebra
 
 /// Scores states with a fitted ``AnomalyModel`` through BLAS.
 ///
@@ -19,6 +19,7 @@ public struct AnomalyScorer: Sendable {
     private let primaryLimit: Double
     private let qLimit: Double
     private let mset: MSETState?
+    private let scoresSingleStates: Bool
 
     private struct MSETState: Sendable {
         let memoryTransposed: Matrix
@@ -68,6 +69,9 @@ public struct AnomalyScorer: Sendable {
             guard let values = model.parameters.eigenvalues, let vectors = model.parameters.eigenvectors, let k = model.parameters.retained,
                 values.count == p, vectors.rows == p, vectors.columns == p, k >= 1, k <= p
             else { throw AnomalyModelError.featureMismatch("model '\(model.name)': missing or mis-sized eigen decomposition") }
+            guard values.prefix(k).allSatisfy({ $0 > 0 && $0.isFinite }), model.scaling.scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw AnomalyModelError.featureMismatch("model '\(model.name)': a retained eigenvalue or a scale is not positive")
+            }
             retained = k
             for j in 0..<p {
                 let scale = j < k ? 1 / values[j].squareRoot() : 1
@@ -84,7 +88,10 @@ public struct AnomalyScorer: Sendable {
             for a in 0..<memory.rows {
                 for b in 0..<memory.rows {
                     var s = 0.0
-                    for j in 0..<p { let d = memory[a, j] - memory[b, j]; s += d * d }
+                    for j in 0..<p {
+                        let d = memory[a, j] - memory[b, j]
+                        s += d * d
+                    }
                     similarity[a, b] = exp(-s / twoH2) + (a == b ? (model.parameters.ridge ?? 1e-6) : 0)
                 }
             }
@@ -97,11 +104,13 @@ public struct AnomalyScorer: Sendable {
                 for a in 0..<memory.rows { similarity[a, a] += 1e-3 }
                 inverse = try similarity.luSolve(.identity(memory.rows))
             }
-            mset = MSETState(memoryTransposed: memory.transposed(), memory: memory, memoryNorms: norms, inverseSimilarity: inverse, twoBandwidthSquared: twoH2)
+            mset = MSETState(
+                memoryTransposed: memory.transposed(), memory: memory, memoryNorms: norms, inverseSimilarity: inverse, twoBandwidthSquared: twoH2)
         }
         self.retained = retained
         self.projection = projection
         self.mset = mset
+        scoresSingleStates = mset == nil && model.filter.isIdentity
         var folded = projection
         var offset = [Double](repeating: 0, count: p)
         let shift = (0..<p).map { model.scaling.means[$0] / model.scaling.scales[$0] + model.parameters.center[$0] }
@@ -143,16 +152,25 @@ public struct AnomalyScorer: Sendable {
         return AnomalyTrainer.subtract(model.parameters.center, from: filtered)
     }
 
-    /// The score of one raw state (the model's filter must be the identity): one `dgemv` and two sums.
+    /// The score of one raw state: one `dgemv` and two sums. For T² and PCA models without a temporal
+    /// filter (other models score sequences); `workspace` holds one value per feature.
     public func score(state: UnsafePointer<Double>, workspace: UnsafeMutablePointer<Double>) -> Double {
-        scoreState(state, workspace)
+        precondition(scoresSingleStates, "single-state scoring is for T² and PCA models without a filter")
+        return scoreState(state, workspace)
     }
 
     func scoreState(_ state: UnsafePointer<Double>, _ u: UnsafeMutablePointer<Double>) -> Double {
         BLAS.multiply(state: state, by: foldedProjection, into: u)
-        var t2 = 0.0, q = 0.0
-        for j in 0..<retained { let v = u[j] - foldedOffset[j]; t2 += v * v }
-        for j in retained..<features { let v = u[j] - foldedOffset[j]; q += v * v }
+        var t2 = 0.0
+        var q = 0.0
+        for j in 0..<retained {
+            let v = u[j] - foldedOffset[j]
+            t2 += v * v
+        }
+        for j in retained..<features {
+            let v = u[j] - foldedOffset[j]
+            q += v * v
+        }
         return model.kind == .pcaT2Q ? max(t2 / primaryLimit, q / qLimit) : t2 / primaryLimit
     }
 
@@ -167,7 +185,8 @@ public struct AnomalyScorer: Sendable {
             let primary = contributions.reduce(0, +)
             return Explanation(score: primary, primary: primary, q: nil, contributions: contributions)
         }
-        let values = model.parameters.eigenvalues!, vectors = model.parameters.eigenvectors!
+        let values = model.parameters.eigenvalues!
+        let vectors = model.parameters.eigenvectors!
         var u = [Double](repeating: 0, count: features)
         for k in 0..<features { for i in 0..<features { u[k] += vectors[i, k] * d[i] } }
         var t2Parts = [Double](repeating: 0, count: features)
@@ -212,7 +231,8 @@ public struct AnomalyScorer: Sendable {
     private static let blockRows = 4096
 
     private func projectedStatistics(_ x: Matrix, projection: Matrix, offset: [Double]?) -> Statistics {
-        let n = x.rows, p = features
+        let n = x.rows
+        let p = features
         var primary = [Double](repeating: 0, count: n)
         var q = model.kind == .pcaT2Q ? [Double](repeating: 0, count: n) : []
         let block = Self.blockRows
@@ -227,9 +247,16 @@ public struct AnomalyScorer: Sendable {
                 BLAS.multiply(rows: xs.baseAddress! + start * p, count: count, by: projection, into: buffer)
                 for r in 0..<count {
                     let u = buffer + r * p
-                    var t2 = 0.0, qq = 0.0
-                    for j in 0..<k { let v = u[j] - shift[j]; t2 += v * v }
-                    for j in k..<p { let v = u[j] - shift[j]; qq += v * v }
+                    var t2 = 0.0
+                    var qq = 0.0
+                    for j in 0..<k {
+                        let v = u[j] - shift[j]
+                        t2 += v * v
+                    }
+                    for j in k..<p {
+                        let v = u[j] - shift[j]
+                        qq += v * v
+                    }
                     primary[start + r] = t2
                     if !q.isEmpty { q[start + r] = qq }
                 }
@@ -240,7 +267,8 @@ public struct AnomalyScorer: Sendable {
     }
 
     private func msetStatistics(_ d: Matrix, _ mset: MSETState) -> Statistics {
-        let n = d.rows, p = features
+        let n = d.rows
+        let p = features
         var primary = [Double](repeating: 0, count: n)
         let block = 1024
         var start = 0
@@ -250,7 +278,10 @@ public struct AnomalyScorer: Sendable {
             let estimate = msetEstimate(rows, mset)
             for r in 0..<count {
                 var s = 0.0
-                for j in 0..<p { let e = rows[r, j] - estimate[r * p + j]; s += e * e }
+                for j in 0..<p {
+                    let e = rows[r, j] - estimate[r * p + j]
+                    s += e * e
+                }
                 primary[start + r] = s
             }
             start += count

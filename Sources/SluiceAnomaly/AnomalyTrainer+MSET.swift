@@ -7,7 +7,8 @@ extension AnomalyTrainer {
     /// The memory holds, for each feature, the states where it is lowest and highest (so the memory spans
     /// the training envelope), then states evenly spaced in time up to `memorySize`.
     static func fitMSET(_ centered: Matrix, memorySize: Int, into parameters: inout ModelParameters) throws {
-        let n = centered.rows, p = centered.columns
+        let n = centered.rows
+        let p = centered.columns
         var chosen: [Int] = []
         var seen = Set<Int>()
         func take(_ i: Int) {
@@ -34,7 +35,10 @@ extension AnomalyTrainer {
         for a in 0..<memory.rows {
             for b in (a + 1)..<memory.rows {
                 var s = 0.0
-                for j in 0..<p { let d = memory[a, j] - memory[b, j]; s += d * d }
+                for j in 0..<p {
+                    let d = memory[a, j] - memory[b, j]
+                    s += d * d
+                }
                 if s > 0 { distances.append(s.squareRoot()) }
             }
         }

@@ -10,7 +10,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var explainedVariance: Double
     /// The false-alarm probability of the control limits.
     public var alpha: Double
-    /// `distribution` for the textbook limits, `empirical` for a quantile of the training scores.
+    /// `distribution` for the textbook limits, `empirical` for a quantile of the training scores. MSET
+    /// has no textbook limit and is always empirical.
     public var limitMethod: String
     /// A factor on top of the limit (1 = the textbook limit).
     public var margin: Double
@@ -51,11 +52,17 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         filter: TemporalFilter(window: 40, slowLag: 60, slowRatio: 0.45), detectsChanges: true)
 
     func validate() throws {
-        guard explainedVariance > 0, explainedVariance <= 1 else { throw AnomalyModelError.invalidConfiguration("explained variance must be in (0, 1], got \(explainedVariance)") }
+        guard explainedVariance > 0, explainedVariance <= 1 else {
+            throw AnomalyModelError.invalidConfiguration("explained variance must be in (0, 1], got \(explainedVariance)")
+        }
         guard alpha > 0, alpha < 0.5 else { throw AnomalyModelError.invalidConfiguration("alpha must be in (0, 0.5), got \(alpha)") }
-        guard ["distribution", "empirical"].contains(limitMethod) else { throw AnomalyModelError.invalidConfiguration("limit method must be 'distribution' or 'empirical', got '\(limitMethod)'") }
+        guard ["distribution", "empirical"].contains(limitMethod) else {
+            throw AnomalyModelError.invalidConfiguration("limit method must be 'distribution' or 'empirical', got '\(limitMethod)'")
+        }
         guard margin > 0 else { throw AnomalyModelError.invalidConfiguration("margin must be positive, got \(margin)") }
-        guard clearBelow > 0, clearBelow <= 1 else { throw AnomalyModelError.invalidConfiguration("clear-below must be in (0, 1], got \(clearBelow)") }
+        guard clearBelow > 0, clearBelow <= 1 else {
+            throw AnomalyModelError.invalidConfiguration("clear-below must be in (0, 1], got \(clearBelow)")
+        }
         guard memorySize >= 2 else { throw AnomalyModelError.invalidConfiguration("MSET memory needs at least 2 states, got \(memorySize)") }
     }
 }
@@ -126,7 +133,9 @@ public enum AnomalyTrainer {
         }
 
         var parameters = ModelParameters(center: center)
-        var limits = ControlLimits(method: configuration.limitMethod, alpha: configuration.alpha, margin: configuration.margin, primary: 1, q: nil, clearBelow: configuration.clearBelow)
+        var limits = ControlLimits(
+            method: configuration.limitMethod, alpha: configuration.alpha, margin: configuration.margin, primary: 1, q: nil,
+            clearBelow: configuration.clearBelow)
         var explained: Double?
         let n = Double(x.rows - filter.warmUp)
 
@@ -137,7 +146,9 @@ public enum AnomalyTrainer {
             let total = values.reduce(0, +)
             let usable = values.filter { $0 > 1e-10 * max(values.first ?? 0, 1e-300) }.count
             if usable < values.count {
-                notes.append("the training covariance has rank \(usable) of \(values.count) (collinear sensors): T² uses the \(usable) directions with variance")
+                notes.append(
+                    "the training covariance has rank \(usable) of \(values.count) (collinear sensors): T² uses the \(usable) directions with variance"
+                )
             }
             var retained = usable
             if configuration.kind == .pcaT2Q {
@@ -154,7 +165,8 @@ public enum AnomalyTrainer {
             parameters.eigenvalues = values
             parameters.eigenvectors = eigen.vectors
             parameters.retained = retained
-            let k = Double(retained), nn = n
+            let k = Double(retained)
+            let nn = n
             if configuration.limitMethod == "distribution" {
                 // Phase II limit for a new observation: k(n−1)(n+1) / (n(n−k)) · F(1−α; k, n−k).
                 limits.primary = k * (nn - 1) * (nn + 1) / (nn * (nn - k)) * Distributions.fQuantile(1 - configuration.alpha, k, nn - k)
@@ -169,7 +181,9 @@ public enum AnomalyTrainer {
         var model = AnomalyModel(
             format: AnomalyModel.formatVersion, family: "anomaly", kind: configuration.kind, name: name, version: version, features: keptNames,
             droppedFeatures: dropped, scaling: scaling, filter: filter, parameters: parameters, limits: limits,
-            changeDetector: configuration.detectsChanges ? try ChangeDetector.fit(standardized: scaling.transform(x), threshold: configuration.changeThreshold) : nil, explainedVariance: explained,
+            changeDetector: configuration.detectsChanges
+                ? try ChangeDetector.fit(standardized: scaling.transform(x), threshold: configuration.changeThreshold) : nil,
+            explainedVariance: explained,
             trainingDigest: digest(data, features: features), trainingRows: data.rows, metrics: [:], createdBy: createdBy,
             createdAt: ISO8601DateFormatter().string(from: now))
 

@@ -26,9 +26,12 @@ public struct ChangeDetector: Sendable, Codable, Equatable {
     static let minimumReference = 5
 
     /// Fits the detector to a standardised training series.
-    public static func fit(standardized z: Matrix, recent: Int = 10, reference: Int = 30, threshold: Double = 4, refractory: Int = 60) throws -> ChangeDetector {
+    public static func fit(standardized z: Matrix, recent: Int = 10, reference: Int = 30, threshold: Double = 4, refractory: Int = 60) throws
+        -> ChangeDetector
+    {
         let p = z.columns
-        var detector = ChangeDetector(recent: recent, reference: reference, threshold: threshold, refractory: refractory, inverseCovariance: .identity(p), scale: 1)
+        var detector = ChangeDetector(
+            recent: recent, reference: reference, threshold: threshold, refractory: refractory, inverseCovariance: .identity(p), scale: 1)
         let shifts = detector.shifts(z)
         let settled = shifts.rows(min(recent + reference, shifts.rows - 1)..<shifts.rows)
         let means = Standardizer(fitting: settled).means
@@ -49,7 +52,8 @@ public struct ChangeDetector: Sendable, Codable, Equatable {
 
     /// The mean of the recent window minus the mean of the reference window, for every sample.
     func shifts(_ z: Matrix) -> Matrix {
-        let n = z.rows, p = z.columns
+        let n = z.rows
+        let p = z.columns
         var prefix = [Double](repeating: 0, count: (n + 1) * p)
         for i in 0..<n { for j in 0..<p { prefix[(i + 1) * p + j] = prefix[i * p + j] + z[i, j] } }
         var out = Matrix(rows: n, columns: p)

@@ -6,9 +6,15 @@ public enum Distributions {
     /// one Halley step, accurate to about 1e-15).
     public static func normalQuantile(_ p: Double) -> Double {
         precondition(p > 0 && p < 1, "a quantile needs 0 < p < 1")
-        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+        let a = [
+            -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01,
+            2.506628277459239e+00,
+        ]
         let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
-        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let c = [
+            -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00,
+            2.938163982698783e+00,
+        ]
         let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
         let low = 0.02425
         var x: Double
@@ -18,7 +24,9 @@ public enum Distributions {
         } else if p <= 1 - low {
             let q = p - 0.5
             let r = q * q
-            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+            x =
+                (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+                / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
         } else {
             let q = (-2 * log(1 - p)).squareRoot()
             x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
@@ -38,7 +46,9 @@ public enum Distributions {
             return 1 - regularizedIncompleteBeta(1 - x, b, a)
         }
         let tiny = 1e-300
-        var f = 1.0, c = 1.0, d = 0.0
+        var f = 1.0
+        var c = 1.0
+        var d = 0.0
         for i in 0...400 {
             let m = Double(i / 2)
             let numerator: Double
@@ -65,7 +75,8 @@ public enum Distributions {
     public static func fQuantile(_ p: Double, _ d1: Double, _ d2: Double) -> Double {
         precondition(p > 0 && p < 1 && d1 > 0 && d2 > 0, "an F quantile needs 0 < p < 1 and positive degrees of freedom")
         // Invert I_x(d1/2, d2/2) = p by bisection, then map x to F = d2·x / (d1·(1 − x)).
-        var lo = 0.0, hi = 1.0
+        var lo = 0.0
+        var hi = 1.0
         for _ in 0..<200 {
             let mid = (lo + hi) / 2
             if regularizedIncompleteBeta(mid, d1 / 2, d2 / 2) < p { lo = mid } else { hi = mid }

@@ -40,7 +40,8 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
     /// The filter with ``slowFeatures`` learnt from a training series (rows in time order).
     public func fitted(to training: Matrix) -> TemporalFilter {
         var copy = self
-        let n = training.rows, p = training.columns
+        let n = training.rows
+        let p = training.columns
         guard slowLag > 0, n > 2 else {
             copy.slowFeatures = Array(repeating: false, count: p)
             return copy
@@ -67,7 +68,9 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
         series.withUnsafeBufferPointer { z in
             out.withUnsafeMutableBufferPointer { f in
                 for i in 0..<series.rows {
-                    state.push(UnsafeBufferPointer(rebasing: z[(i * p)..<((i + 1) * p)]), into: UnsafeMutableBufferPointer(rebasing: f[(i * p)..<((i + 1) * p)]))
+                    state.push(
+                        UnsafeBufferPointer(rebasing: z[(i * p)..<((i + 1) * p)]),
+                        into: UnsafeMutableBufferPointer(rebasing: f[(i * p)..<((i + 1) * p)]))
                 }
             }
         }
@@ -94,7 +97,8 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
 
         /// Feeds one standardised state and writes its filtered value to `output`.
         public mutating func push(_ z: UnsafeBufferPointer<Double>, into output: UnsafeMutableBufferPointer<Double>) {
-            let w = filter.window, p = features
+            let w = filter.window
+            let p = features
             let slot = count % w
             let filled = min(count + 1, w)
             for j in 0..<p {

@@ -21,13 +21,15 @@ public struct SKABDetector: Sendable {
     public static let all: [SKABDetector] = [
         SKABDetector(name: "hotelling-t2", configuration: TrainingConfiguration(kind: .hotellingT2)),
         SKABDetector(name: "pca-t2q", configuration: TrainingConfiguration(kind: .pcaT2Q, explainedVariance: 0.9)),
-        SKABDetector(name: "mset", configuration: TrainingConfiguration(kind: .mset, limitMethod: "empirical")),
+        SKABDetector(name: "mset", configuration: TrainingConfiguration(kind: .mset)),
         SKABDetector(name: "drift-aware", configuration: .driftAware),
-        SKABDetector(name: "drift-aware-alarm", configuration: {
-            var alarmOnly = TrainingConfiguration.driftAware
-            alarmOnly.detectsChanges = false
-            return alarmOnly
-        }()),
+        SKABDetector(
+            name: "drift-aware-alarm",
+            configuration: {
+                var alarmOnly = TrainingConfiguration.driftAware
+                alarmOnly.detectsChanges = false
+                return alarmOnly
+            }()),
     ]
 
     /// The detector called `name`, if there is one.
@@ -116,7 +118,9 @@ public enum SKABBenchmark {
             try write(experiment, prediction)
             let test = trainingRows..<experiment.values.rows
             outliers.add(truth: Array(experiment.anomaly[test]), prediction: prediction.prediction)
-            nab.add(times: Array(experiment.times[test]), truth: Array(experiment.changepoint[test]), predicted: NABScore.changepoints(of: prediction.prediction))
+            nab.add(
+                times: Array(experiment.times[test]), truth: Array(experiment.changepoint[test]),
+                predicted: NABScore.changepoints(of: prediction.prediction))
             testRows += test.count
         }
         let elapsed = clock.now - started
@@ -134,7 +138,8 @@ public enum SKABBenchmark {
         var text = "datetime,score,alarm,change,anomaly\n"
         for (k, score) in prediction.scores.enumerated() {
             let time = experiment.times[trainingRows + k]
-            text += "\(Timestamp.format(time)),\(String(format: "%.6g", score)),\(prediction.alarms[k] ? 1 : 0),\(prediction.marks[k] ? 1 : 0),\(prediction.prediction[k] ? 1 : 0)\n"
+            text +=
+                "\(Timestamp.format(time)),\(String(format: "%.6g", score)),\(prediction.alarms[k] ? 1 : 0),\(prediction.marks[k] ? 1 : 0),\(prediction.prediction[k] ? 1 : 0)\n"
         }
         let path = (folder as NSString).appendingPathComponent("\(experiment.number).csv")
         try text.write(toFile: path, atomically: true, encoding: .utf8)

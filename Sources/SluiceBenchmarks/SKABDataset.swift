@@ -80,13 +80,16 @@ public enum SKABDataset {
                 for (k, label) in Array(anomaly.enumerated()) + Array(changepoint.enumerated()) where label != 0 && label != 1 {
                     throw TelemetryError(file: path, line: frame.lines[k], message: "labels must be 0 or 1, found \(label)")
                 }
-                experiments.append(SKABExperiment(
-                    folder: folder, number: number, path: path, sensors: frame.sensors, values: frame.values, times: times,
-                    anomaly: anomaly.map { Int($0) }, changepoint: changepoint.map { Int($0) }))
+                experiments.append(
+                    SKABExperiment(
+                        folder: folder, number: number, path: path, sensors: frame.sensors, values: frame.values, times: times,
+                        anomaly: anomaly.map { Int($0) }, changepoint: changepoint.map { Int($0) }))
             }
         }
         guard !experiments.isEmpty else {
-            throw TelemetryError(file: root, message: "no labelled experiment found: expected sub-folders with <n>.csv files that have 'anomaly' and 'changepoint' columns")
+            throw TelemetryError(
+                file: root,
+                message: "no labelled experiment found: expected sub-folders with <n>.csv files that have 'anomaly' and 'changepoint' columns")
         }
         return Listing(experiments: experiments, skipped: skipped)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outlier-detection figures of the SKAB protocol, from a confusion matrix pooled over all files.
 public struct OutlierMetrics: Sendable, Equatable, Codable {
     /// True positives.
@@ -145,5 +147,3 @@ public struct NABScore: Sendable, Equatable, Codable {
         return out
     }
 }
-
-import Foundation

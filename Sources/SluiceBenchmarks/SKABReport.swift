@@ -11,11 +11,15 @@ public enum SKABReport {
     /// A table with one line per result: F1, FAR, MAR and the three NAB scores.
     public static func table(_ results: [SKABResult]) -> String {
         let width = max(18, (results.map(\.detector.count).max() ?? 0) + 1)
-        var lines = ["detector".padding(toLength: width, withPad: " ", startingAt: 0) + "  F1     FAR %   MAR %   NAB std  NAB lowFP  NAB lowFN   files  seconds"]
+        var lines = [
+            "detector".padding(toLength: width, withPad: " ", startingAt: 0)
+                + "  F1     FAR %   MAR %   NAB std  NAB lowFP  NAB lowFN   files  seconds"
+        ]
         for r in results {
             lines.append(
                 String(
-                    format: "%@ %5.3f  %6.2f  %6.2f   %6.2f   %7.2f    %7.2f   %5d  %7.2f", r.detector.padding(toLength: width, withPad: " ", startingAt: 0) as NSString, r.outliers.f1,
+                    format: "%@ %5.3f  %6.2f  %6.2f   %6.2f   %7.2f    %7.2f   %5d  %7.2f",
+                    r.detector.padding(toLength: width, withPad: " ", startingAt: 0) as NSString, r.outliers.f1,
                     r.outliers.falseAlarmRate, r.outliers.missingAlarmRate, r.nab["standard"] ?? 0, r.nab["lowFP"] ?? 0, r.nab["lowFN"] ?? 0,
                     r.files, r.seconds))
         }

@@ -35,9 +35,12 @@ public enum ScoringBenchmark {
         var m = Matrix(rows: count, columns: sensors)
         m.withUnsafeMutableBufferPointer { x in
             for i in 0..<count {
-                let f0 = random.normal(), f1 = random.normal(), f2 = random.normal()
+                let f0 = random.normal()
+                let f1 = random.normal()
+                let f2 = random.normal()
                 for j in 0..<sensors {
-                    x[i * sensors + j] = 50 + Double(j) * 10 + 3 * f0 * loadings[0][j] + 2 * f1 * loadings[1][j] + f2 * loadings[2][j] + 0.5 * random.normal()
+                    x[i * sensors + j] =
+                        50 + Double(j) * 10 + 3 * f0 * loadings[0][j] + 2 * f1 * loadings[1][j] + f2 * loadings[2][j] + 0.5 * random.normal()
                 }
             }
         }
@@ -57,7 +60,8 @@ public enum ScoringBenchmark {
         var model: AnomalyModel?
         for _ in 0..<3 {
             let start = clock.now
-            model = try AnomalyTrainer.fit(training, features: names, configuration: TrainingConfiguration(kind: .pcaT2Q, explainedVariance: 0.9)).model
+            model = try AnomalyTrainer.fit(training, features: names, configuration: TrainingConfiguration(kind: .pcaT2Q, explainedVariance: 0.9))
+                .model
             fitTimes.append(seconds(clock.now - start))
         }
         let scorer = try AnomalyScorer(model: model!)

@@ -10,7 +10,8 @@ extension Matrix: Codable {
         do {
             try self.init(rows: rows, columns: columns, elements: elements)
         } catch {
-            throw DecodingError.dataCorruptedError(forKey: .elements, in: container, debugDescription: "\(elements.count) elements for a \(rows)×\(columns) matrix")
+            throw DecodingError.dataCorruptedError(
+                forKey: .elements, in: container, debugDescription: "\(elements.count) elements for a \(rows)×\(columns) matrix")
         }
     }
 

@@ -73,11 +73,13 @@ extension Matrix {
     /// - Throws: ``LinearAlgebraError`` when shapes differ or the matrix does not have full rank.
     public func leastSquares(_ b: Matrix) throws -> Matrix {
         guard b.rows == rows, rows >= columns else {
-            throw LinearAlgebraError.dimensionMismatch("least squares needs as many right-hand rows as matrix rows (\(rows)) and rows ≥ columns (\(columns)); got \(b.rows)×\(b.columns)")
+            throw LinearAlgebraError.dimensionMismatch(
+                "least squares needs as many right-hand rows as matrix rows (\(rows)) and rows ≥ columns (\(columns)); got \(b.rows)×\(b.columns)")
         }
         var a = elements
         var x = b.elements
-        let info = LAPACKE_dgels(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), Int32(rows), Int32(columns), Int32(b.columns), &a, Int32(columns), &x, Int32(b.columns))
+        let info = LAPACKE_dgels(
+            LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), Int32(rows), Int32(columns), Int32(b.columns), &a, Int32(columns), &x, Int32(b.columns))
         if info > 0 { throw LinearAlgebraError.rankDeficient(routine: "dgels", index: info) }
         try LAPACK.check(info, routine: "dgels")
         // dgels only reports an exactly zero diagonal of R; a diagonal at rounding level is just as

@@ -6,7 +6,8 @@ extension Matrix {
     /// Rows are shifted by the first row before they are accumulated, in blocks, with `dsyrk`, so a large
     /// offset (a temperature near 90 °C with a spread of 0.5) costs no precision and no full copy is made.
     public func meanAndCovariance() -> (means: [Double], covariance: Matrix) {
-        let n = rows, p = columns
+        let n = rows
+        let p = columns
         var covariance = Matrix(rows: p, columns: p)
         guard n > 0, p > 0 else { return (Array(repeating: 0, count: p), covariance) }
         let shift = row(0)
@@ -29,7 +30,8 @@ extension Matrix {
                                     s[j] += v
                                 }
                             }
-                            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(count), 1, buffer, Int32(p), 1, c.baseAddress, Int32(p))
+                            cblas_dsyrk(
+                                CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(count), 1, buffer, Int32(p), 1, c.baseAddress, Int32(p))
                             start += count
                         }
                     }

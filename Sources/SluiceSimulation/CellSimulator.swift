@@ -122,13 +122,15 @@ public struct CellSimulator: Sendable {
 
     /// The telemetry of one asset, labelled with `anomaly` (1 inside an injected fault).
     public func telemetry(for asset: String) -> TelemetryFrame {
-        let n = configuration.samples, p = Self.sensors.count
+        let n = configuration.samples
+        let p = Self.sensors.count
         let assetIndex = configuration.assets.firstIndex(of: asset) ?? 0
         var random = SeededGenerator(seed: configuration.seed &+ UInt64(assetIndex) &* 0x9E37_79B9)
         // Each asset runs at its own operating point.
         let offset = Double(assetIndex) * 0.8
         var values = Matrix(rows: n, columns: p)
-        var load = 0.0, heat = 0.0
+        var load = 0.0
+        var heat = 0.0
         for t in 0..<n {
             // A slowly wandering load drives current, flow, pressure and vibration together;
             // temperature follows the current with thermal lag.
@@ -160,7 +162,8 @@ public struct CellSimulator: Sendable {
             }
         }
         let times = (0..<n).map { configuration.start + Double($0) * configuration.interval }
-        return TelemetryFrame(source: "simulated:\(asset)", sensors: Self.sensors.map(\.name), values: values, times: times, labels: ["anomaly": anomaly])
+        return TelemetryFrame(
+            source: "simulated:\(asset)", sensors: Self.sensors.map(\.name), values: values, times: times, labels: ["anomaly": anomaly])
     }
 
     /// The whole cell as CSV text: `time,asset,<sensors>,anomaly,fault_kind`, asset after asset.

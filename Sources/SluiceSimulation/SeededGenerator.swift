@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seeded random number generator (xoshiro256**), so a simulated cell is reproduced
 /// exactly from its seed on every machine.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
@@ -36,9 +38,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// A standard normal value (Box–Muller).
     public mutating func normal() -> Double {
-        let u1 = max(uniform(), 1e-300), u2 = uniform()
+        let u1 = max(uniform(), 1e-300)
+        let u2 = uniform()
         return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
 }
-
-import Foundation

@@ -1,5 +1,5 @@
-import SluiceLinearAlgebra
 import Foundation
+import SluiceLinearAlgebra
 
 /// Reading and writing telemetry as delimited text (CSV with `,`, `;` or tab).
 ///
@@ -47,7 +47,9 @@ public enum TelemetryCSV {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw TelemetryError(file: path, message: "cannot read the file (\(FileManager.default.fileExists(atPath: path) ? "permission or I/O error" : "no such file"))")
+            throw TelemetryError(
+                file: path,
+                message: "cannot read the file (\(FileManager.default.fileExists(atPath: path) ? "permission or I/O error" : "no such file"))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TelemetryError(file: path, message: "the file is not UTF-8 text")
@@ -131,7 +133,9 @@ public enum TelemetryCSV {
             if let timeIndex {
                 let field = fields[timeIndex].trimmingCharacters(in: .whitespaces)
                 guard let t = Timestamp.seconds(from: Substring(field)) else {
-                    throw TelemetryError(file: source, line: lineNumber, column: header[timeIndex], message: "'\(field)' is not a time: write YYYY-MM-DD hh:mm:ss or seconds since 1970")
+                    throw TelemetryError(
+                        file: source, line: lineNumber, column: header[timeIndex],
+                        message: "'\(field)' is not a time: write YYYY-MM-DD hh:mm:ss or seconds since 1970")
                 }
                 times.append(t)
             }
@@ -190,14 +194,17 @@ public enum TelemetryCSV {
     }
 
     static func missingColumnMessage(_ name: String, header: [String]) -> String {
-        let close = header.map { ($0, editDistance($0.lowercased(), name.lowercased())) }.filter { $0.1 <= max(2, name.count / 4) }.min { $0.1 < $1.1 }
+        let close = header.map { ($0, editDistance($0.lowercased(), name.lowercased())) }.filter { $0.1 <= max(2, name.count / 4) }.min {
+            $0.1 < $1.1
+        }
         if let close { return "missing column; did you mean '\(close.0)'?" }
         return "missing column; the header has: \(header.joined(separator: ", "))"
     }
 
     /// The Levenshtein distance between two strings.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previous = Array(0...b.count)

@@ -39,10 +39,22 @@ struct SKABCommand: AsyncParsableCommand {
         let base = SKABDetector.named(model)!
         var configuration = base.configuration
         var changes: [String] = []
-        if let window { configuration.filter.window = window; changes.append("window=\(window)") }
-        if let slowLag { configuration.filter.slowLag = slowLag; changes.append("lag=\(slowLag)") }
-        if let margin { configuration.margin = margin; changes.append("margin=\(margin)") }
-        if let clearBelow { configuration.clearBelow = clearBelow; changes.append("clear=\(clearBelow)") }
+        if let window {
+            configuration.filter.window = window
+            changes.append("window=\(window)")
+        }
+        if let slowLag {
+            configuration.filter.slowLag = slowLag
+            changes.append("lag=\(slowLag)")
+        }
+        if let margin {
+            configuration.margin = margin
+            changes.append("margin=\(margin)")
+        }
+        if let clearBelow {
+            configuration.clearBelow = clearBelow
+            changes.append("clear=\(clearBelow)")
+        }
         if let changeThreshold {
             configuration.changeThreshold = changeThreshold
             changes.append("change=\(changeThreshold)")
@@ -73,9 +85,10 @@ struct SKABCommand: AsyncParsableCommand {
             let detectors = compare ? [chosen] + SKABDetector.all.filter { $0.name != chosen.name } : [chosen]
             for detector in detectors {
                 let writeTo = detector.name == chosen.name ? predictions : nil
-                results.append(try SKABBenchmark.run(listing.experiments, detector: detector) { experiment, prediction in
-                    if let writeTo { try SKABBenchmark.writePrediction(prediction, for: experiment, under: writeTo) }
-                })
+                results.append(
+                    try SKABBenchmark.run(listing.experiments, detector: detector) { experiment, prediction in
+                        if let writeTo { try SKABBenchmark.writePrediction(prediction, for: experiment, under: writeTo) }
+                    })
             }
             if json {
                 let encoder = JSONEncoder()

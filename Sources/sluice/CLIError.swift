@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// Prints an expected error as one line on standard error and exits non-zero; anything else is rethrown.
 func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
@@ -27,5 +28,3 @@ struct StandardError: TextOutputStream {
         FileHandle.standardError.write(Data(string.utf8))
     }
 }
-
-import Foundation

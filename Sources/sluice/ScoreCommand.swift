@@ -34,7 +34,10 @@ struct ScoreCommand: AsyncParsableCommand {
             for i in 0..<frame.count {
                 let explanation = scorer.explain(centered: centered.row(i))
                 let top = explanation.contributions.indices.max { explanation.contributions[$0] < explanation.contributions[$1] }!
-                var row = [String(frame.lines[i]), frame.times.map { Timestamp.format($0[i]) } ?? "", String(format: "%.6g", scores[i]), alarms[i] ? "1" : "0", marks[i] ? "1" : "0", artifact.features[top]]
+                var row = [
+                    String(frame.lines[i]), frame.times.map { Timestamp.format($0[i]) } ?? "", String(format: "%.6g", scores[i]),
+                    alarms[i] ? "1" : "0", marks[i] ? "1" : "0", artifact.features[top],
+                ]
                 row += explanation.contributions.map { String(format: "%.4g", $0) }
                 rows.append(row)
             }
@@ -42,7 +45,9 @@ struct ScoreCommand: AsyncParsableCommand {
             let text = TelemetryCSV.format(header: header, rows: rows)
             if out == "-" { print(text, terminator: "") } else { try text.write(toFile: out, atomically: true, encoding: .utf8) }
             let episodes = zip(alarms, [false] + alarms).filter { $0 && !$1 }.count
-            printError("scored \(frame.count) rows of \(input.data) with \(artifact.kind.rawValue) '\(artifact.name)' v\(artifact.version): \(alarms.filter { $0 }.count) rows in alarm, \(episodes) alarm episodes")
+            printError(
+                "scored \(frame.count) rows of \(input.data) with \(artifact.kind.rawValue) '\(artifact.name)' v\(artifact.version): \(alarms.filter { $0 }.count) rows in alarm, \(episodes) alarm episodes"
+            )
         }
     }
 }

@@ -37,12 +37,18 @@ struct ScoringBenchCommand: AsyncParsableCommand {
                 return
             }
             print(String(format: "fit:          %d rows × %d sensors in %.4f s", r.fitRows, r.sensors, r.fitSeconds))
-            print(String(format: "batch:        %.2f million states/s (best of %d), %.2f million median", r.batchStatesPerSecond / 1e6, runs, r.batchStatesPerSecondMedian / 1e6))
+            print(
+                String(
+                    format: "batch:        %.2f million states/s (best of %d), %.2f million median", r.batchStatesPerSecond / 1e6, runs,
+                    r.batchStatesPerSecondMedian / 1e6))
             print(String(format: "single state: %.0f ns median, %.0f ns p99", r.singleStateNanosecondsMedian, r.singleStateNanosecondsP99))
             print("BLAS threads: \(r.blasThreads)")
             if let p = peerResult {
                 print("\(p.name), same sizes, one BLAS thread:")
-                print(String(format: "  fit %.4f s; batch %.2f million states/s (best), %.2f million median; single state %.0f ns median", p.fitSeconds, p.best / 1e6, p.median / 1e6, p.single))
+                print(
+                    String(
+                        format: "  fit %.4f s; batch %.2f million states/s (best), %.2f million median; single state %.0f ns median", p.fitSeconds,
+                        p.best / 1e6, p.median / 1e6, p.single))
             }
         }
     }

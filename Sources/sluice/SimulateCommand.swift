@@ -29,9 +29,10 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let simulator = CellSimulator(configuration: .init(
-                seed: seed, assets: assets.split(separator: ",").map(String.init), samples: samples, normalSamples: normal,
-                faultSpacing: spacing, faultDuration: duration))
+            let simulator = CellSimulator(
+                configuration: .init(
+                    seed: seed, assets: assets.split(separator: ",").map(String.init), samples: samples, normalSamples: normal,
+                    faultSpacing: spacing, faultDuration: duration))
             let text = simulator.csv()
             if out == "-" {
                 print(text, terminator: "")

@@ -44,8 +44,8 @@ struct TrainCommand: AsyncParsableCommand {
             let wanted = sensors?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             var frame = try TelemetryCSV.read(path: input.data, options: input.options(sensors: wanted))
             if let rows { frame = frame.prefix(rows) }
-            var configuration = driftAware ? TrainingConfiguration.driftAware : TrainingConfiguration(kind: kind, explainedVariance: explainedVariance, alpha: alpha)
-            if !driftAware, kind == .mset { configuration.limitMethod = "empirical" }
+            let configuration =
+                driftAware ? TrainingConfiguration.driftAware : TrainingConfiguration(kind: kind, explainedVariance: explainedVariance, alpha: alpha)
             let modelName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
             let result = try AnomalyTrainer.fit(
                 frame.values, features: frame.sensors, configuration: configuration, name: modelName, version: version,
@@ -53,11 +53,19 @@ struct TrainCommand: AsyncParsableCommand {
             for note in result.notes { printError("note: \(note)") }
             try result.model.save(to: out)
             let m = result.model
-            print("wrote \(out): \(m.kind.rawValue) '\(m.name)' v\(m.version) on \(m.trainingRows) rows × \(m.features.count) sensors (\(m.features.joined(separator: ", ")))")
+            print(
+                "wrote \(out): \(m.kind.rawValue) '\(m.name)' v\(m.version) on \(m.trainingRows) rows × \(m.features.count) sensors (\(m.features.joined(separator: ", ")))"
+            )
             if let k = m.parameters.retained, m.kind == .pcaT2Q {
-                print(String(format: "  %d of %d components explain %.1f %% of the variance; Q covers the rest", k, m.features.count, 100 * (m.metrics["explainedVariance"] ?? 0)))
+                print(
+                    String(
+                        format: "  %d of %d components explain %.1f %% of the variance; Q covers the rest", k, m.features.count,
+                        100 * (m.metrics["explainedVariance"] ?? 0)))
             }
-            print(String(format: "  limit %@ (α = %.3g, margin %.3g); training alarm rate %.2f %%", m.limits.method, m.limits.alpha, m.limits.margin, 100 * (m.metrics["training.alarmRate"] ?? 0)))
+            print(
+                String(
+                    format: "  limit %@ (α = %.3g, margin %.3g); training alarm rate %.2f %%", m.limits.method, m.limits.alpha, m.limits.margin,
+                    100 * (m.metrics["training.alarmRate"] ?? 0)))
         }
     }
 }

@@ -30,7 +30,8 @@ struct AnomalyModelTests {
             #expect(scores[i].isApproximatelyEqual(to: expected, relativeTolerance: 1e-9))
         }
         // Phase II limit: p(n−1)(n+1)/(n(n−p))·F(0.99; p, n−p) with p = 4, n = 2000.
-        let n = 2_000.0, p = 4.0
+        let n = 2_000.0
+        let p = 4.0
         let limit = p * (n - 1) * (n + 1) / (n * (n - p)) * Distributions.fQuantile(0.99, p, n - p)
         #expect(model.limits.primary.isApproximatelyEqual(to: limit, relativeTolerance: 1e-12))
     }
@@ -67,9 +68,7 @@ struct AnomalyModelTests {
 
     @Test(arguments: AnomalyModelKind.allCases)
     func contributionsAddUpToTheScoreAndSingleMatchesBatch(kind: AnomalyModelKind) throws {
-        var configuration = TrainingConfiguration(kind: kind)
-        if kind == .mset { configuration.limitMethod = "empirical" }
-        let model = try AnomalyTrainer.fit(training, features: fixtureFeatures, configuration: configuration).model
+        let model = try AnomalyTrainer.fit(training, features: fixtureFeatures, configuration: .init(kind: kind)).model
         let scorer = try AnomalyScorer(model: model)
         let states = correlatedStates(50, seed: 3, shift: [0, 2, 0, 0])
         let batch = scorer.scores(states: states)
@@ -93,9 +92,7 @@ struct AnomalyModelTests {
 
     @Test(arguments: AnomalyModelKind.allCases)
     func shiftedStatesScoreAboveTheThresholdAndNormalOnesBelow(kind: AnomalyModelKind) throws {
-        var configuration = TrainingConfiguration(kind: kind)
-        if kind == .mset { configuration.limitMethod = "empirical" }
-        let model = try AnomalyTrainer.fit(training, features: fixtureFeatures, configuration: configuration).model
+        let model = try AnomalyTrainer.fit(training, features: fixtureFeatures, configuration: .init(kind: kind)).model
         let scorer = try AnomalyScorer(model: model)
         let normal = scorer.scores(states: correlatedStates(2_000, seed: 11))
         let alarmRate = Double(normal.filter { $0 > 1 }.count) / 2_000

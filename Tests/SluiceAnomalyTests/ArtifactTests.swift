@@ -6,8 +6,7 @@ import Testing
 struct ArtifactTests {
     @Test(arguments: AnomalyModelKind.allCases)
     func saveAndLoadRoundTripExactly(kind: AnomalyModelKind) throws {
-        var configuration = kind == .hotellingT2 ? TrainingConfiguration.driftAware : TrainingConfiguration(kind: kind)
-        if kind == .mset { configuration.limitMethod = "empirical" }
+        let configuration = kind == .hotellingT2 ? TrainingConfiguration.driftAware : TrainingConfiguration(kind: kind)
         let model = try AnomalyTrainer.fit(correlatedStates(500), features: fixtureFeatures, configuration: configuration, name: "press").model
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -34,11 +33,15 @@ struct ArtifactTests {
     }
 
     @Test func wrongFamilyIsRefusedWithAMessage() {
-        #expect(loadError(#"{"format": 1, "family": "replenishment", "kind": "eoq"}"#) == "Models/x.json: this is a 'replenishment' model, not an anomaly model")
+        #expect(
+            loadError(#"{"format": 1, "family": "replenishment", "kind": "eoq"}"#)
+                == "Models/x.json: this is a 'replenishment' model, not an anomaly model")
     }
 
     @Test func newerFormatIsRefusedWithAMessage() {
-        #expect(loadError(#"{"format": 2, "family": "anomaly", "kind": "mset"}"#) == "Models/x.json: model format version 2 is not supported; this Sluice reads format 1")
+        #expect(
+            loadError(#"{"format": 2, "family": "anomaly", "kind": "mset"}"#)
+                == "Models/x.json: model format version 2 is not supported; this Sluice reads format 1")
     }
 
     @Test func unknownKindIsRefused() throws {

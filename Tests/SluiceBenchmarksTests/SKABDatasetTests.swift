@@ -14,7 +14,9 @@ struct SKABDatasetTests {
         for i in 0..<600 {
             let t = String(format: "2020-03-09 10:%02d:%02d", i / 60, i % 60)
             let faulty = i >= 480
-            let a = sin(Double(i) * 0.7) + (faulty ? 8 : 0), b = cos(Double(i) * 1.3), c = sin(Double(i) * 0.31) * 0.5
+            let a = sin(Double(i) * 0.7) + (faulty ? 8 : 0)
+            let b = cos(Double(i) * 1.3)
+            let c = sin(Double(i) * 0.31) * 0.5
             text += "\(t);\(a);\(b);\(c);\(faulty ? 1 : 0);\(i == 480 ? 1 : 0)\r\n"
         }
         try text.write(toFile: root + "/valve1/0.csv", atomically: true, encoding: .utf8)

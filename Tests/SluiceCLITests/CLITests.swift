@@ -8,7 +8,8 @@ private func sluice(_ arguments: [String], in directory: String) throws -> (stat
     process.executableURL = binary
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
@@ -31,7 +32,8 @@ struct CLITests {
     }
 
     @Test func simulateTrainAndScoreEndToEnd() throws {
-        let simulate = try sluice(["simulate", "--samples", "1200", "--normal", "600", "--spacing", "300", "--duration", "100", "--out", "cell.csv"], in: directory)
+        let simulate = try sluice(
+            ["simulate", "--samples", "1200", "--normal", "600", "--spacing", "300", "--duration", "100", "--out", "cell.csv"], in: directory)
         #expect(simulate.status == 0)
         let train = try sluice(["train", "--data", "cell.csv", "--asset", "pump-02", "--rows", "600", "--out", "pump.json"], in: directory)
         #expect(train.status == 0, "\(train.err)")

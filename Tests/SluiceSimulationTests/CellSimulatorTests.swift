@@ -31,7 +31,8 @@ struct CellSimulatorTests {
     @Test func sensorsMoveTogetherAndStayInRangeWhenNormal() throws {
         let frame = simulator.telemetry(for: "press-01")
         let normal = frame.values.rows(0..<1_200)
-        let current = normal.column(3), flow = normal.column(4)
+        let current = normal.column(3)
+        let flow = normal.column(4)
         #expect(correlation(current, flow) > 0.5)
         for (j, spec) in CellSimulator.sensors.enumerated() {
             let inRange = normal.column(j).filter { spec.expectedRange.contains($0) }.count
@@ -47,9 +48,16 @@ struct CellSimulatorTests {
     }
 
     private func correlation(_ a: [Double], _ b: [Double]) -> Double {
-        let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
-        var sab = 0.0, saa = 0.0, sbb = 0.0
-        for (x, y) in zip(a, b) { sab += (x - ma) * (y - mb); saa += (x - ma) * (x - ma); sbb += (y - mb) * (y - mb) }
+        let ma = a.reduce(0, +) / Double(a.count)
+        let mb = b.reduce(0, +) / Double(b.count)
+        var sab = 0.0
+        var saa = 0.0
+        var sbb = 0.0
+        for (x, y) in zip(a, b) {
+            sab += (x - ma) * (y - mb)
+            saa += (x - ma) * (x - ma)
+            sbb += (y - mb) * (y - mb)
+        }
         return sab / (saa * sbb).squareRoot()
     }
 }
