@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SluiceAnomaly", targets: ["SluiceAnomaly"]),
         .library(name: "SluiceTelemetry", targets: ["SluiceTelemetry"]),
         .library(name: "SluiceSimulation", targets: ["SluiceSimulation"]),
+        .library(name: "SluiceStatistics", targets: ["SluiceStatistics"]),
         .library(name: "SluiceBenchmarks", targets: ["SluiceBenchmarks"]),
     ],
     dependencies: [
@@ -36,6 +37,11 @@ let package = Package(
             dependencies: ["COpenBLAS"],
             swiftSettings: swiftSettings
         ),
+        // Distribution functions and quantiles shared by the models and the policies.
+        .target(
+            name: "SluiceStatistics",
+            swiftSettings: swiftSettings
+        ),
         // Telemetry tables and their CSV format, with errors that name file, line and column.
         .target(
             name: "SluiceTelemetry",
@@ -47,6 +53,7 @@ let package = Package(
             name: "SluiceAnomaly",
             dependencies: [
                 "SluiceLinearAlgebra",
+                "SluiceStatistics",
                 "SluiceTelemetry",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -61,7 +68,7 @@ let package = Package(
         // Benchmarks: the SKAB protocol (F1/FAR/MAR and NAB) and scoring speed.
         .target(
             name: "SluiceBenchmarks",
-            dependencies: ["SluiceAnomaly", "SluiceLinearAlgebra", "SluiceSimulation", "SluiceTelemetry"],
+            dependencies: ["SluiceAnomaly", "SluiceLinearAlgebra", "SluiceSimulation", "SluiceStatistics", "SluiceTelemetry"],
             swiftSettings: swiftSettings
         ),
         // The `sluice` command: a thin shell over the libraries.
@@ -90,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "SluiceAnomalyTests",
             dependencies: [
-                "SluiceAnomaly", "SluiceLinearAlgebra", "SluiceSimulation", "SluiceTelemetry",
+                "SluiceAnomaly", "SluiceLinearAlgebra", "SluiceSimulation", "SluiceStatistics", "SluiceTelemetry",
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
             swiftSettings: swiftSettings
@@ -107,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceBenchmarksTests",
-            dependencies: ["SluiceBenchmarks", "SluiceAnomaly", "SluiceTelemetry"],
+            dependencies: ["SluiceBenchmarks", "SluiceAnomaly", "SluiceSimulation", "SluiceTelemetry"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -135,13 +135,16 @@ public struct AnomalyModel: Sendable, Codable, Equatable {
         guard family == "anomaly" else { throw AnomalyModelError.wrongFamily(found: family, path: path) }
         guard format == formatVersion else { throw AnomalyModelError.unsupportedFormat(found: format, path: path) }
         guard AnomalyModelKind(rawValue: kind) != nil else { throw AnomalyModelError.wrongKind(found: kind, path: path) }
+        let model: AnomalyModel
         do {
-            return try decoder.decode(AnomalyModel.self, from: data)
+            model = try decoder.decode(AnomalyModel.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
             throw AnomalyModelError.malformedArtifact(
                 path: path, detail: "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
         } catch {
             throw AnomalyModelError.malformedArtifact(path: path, detail: "a field has the wrong type")
         }
+        try model.validate(path: path)
+        return model
     }
 }

@@ -53,12 +53,10 @@ public struct AnomalyScorer: Sendable {
     /// Prepares `model` for scoring; `rawLimits` leaves the statistics undivided (limits of 1), which
     /// fitting uses to set empirical limits.
     public init(model: AnomalyModel, rawLimits: Bool = false) throws {
+        try model.validate(path: "model '\(model.name)'")
         self.model = model
         let p = model.features.count
         self.features = p
-        guard model.scaling.means.count == p, model.parameters.center.count == p else {
-            throw AnomalyModelError.featureMismatch("model '\(model.name)': scaling or centre does not match its \(p) features")
-        }
         primaryLimit = rawLimits ? 1 : model.limits.primary
         qLimit = rawLimits ? 1 : (model.limits.q ?? 1)
         var projection = Matrix(rows: p, columns: p)
@@ -95,15 +93,8 @@ public struct AnomalyScorer: Sendable {
                     similarity[a, b] = exp(-s / twoH2) + (a == b ? (model.parameters.ridge ?? 1e-6) : 0)
                 }
             }
-            let inverse: Matrix
-            do {
-                inverse = try similarity.choleskySolve(.identity(memory.rows))
-            } catch let error as LinearAlgebraError where error.isNotPositiveDefinite {
-                // Near-duplicate memory states make the Gaussian similarity numerically semi-definite;
-                // LU with a firmer ridge still gives a usable estimator.
-                for a in 0..<memory.rows { similarity[a, a] += 1e-3 }
-                inverse = try similarity.luSolve(.identity(memory.rows))
-            }
+            // The ridge was chosen at fit time so that this factorisation succeeds.
+            let inverse = try similarity.choleskySolve(.identity(memory.rows))
             mset = MSETState(
                 memoryTransposed: memory.transposed(), memory: memory, memoryNorms: norms, inverseSimilarity: inverse, twoBandwidthSquared: twoH2)
         }
@@ -139,7 +130,20 @@ public struct AnomalyScorer: Sendable {
     public func statistics(sequence: Matrix) -> Statistics {
         precondition(sequence.columns == features, "states need one column per model feature")
         if model.filter.isIdentity, mset == nil {
-            return projectedStatistics(sequence, projection: foldedProjection, offset: foldedOffset)
+            var statistics = projectedStatistics(sequence, projection: foldedProjection, offset: foldedOffset)
+            // The folded path reads raw values; a state with an absurd value overflows there, so it is
+            // scored again through the capped standardisation.
+            let overflowed = statistics.primary.indices.filter { !statistics.primary[$0].isFinite || (!statistics.q.isEmpty && !statistics.q[$0].isFinite) }
+            if !overflowed.isEmpty {
+                var rows = Matrix(rows: overflowed.count, columns: features)
+                for (r, i) in overflowed.enumerated() { for j in 0..<features { rows[r, j] = sequence[i, j] } }
+                let capped = projectedStatistics(centeredFeatures(sequence: rows), projection: projection, offset: nil)
+                for (r, i) in overflowed.enumerated() {
+                    statistics.primary[i] = capped.primary[r]
+                    if !statistics.q.isEmpty { statistics.q[i] = capped.q[r] }
+                }
+            }
+            return statistics
         }
         let centered = centeredFeatures(sequence: sequence)
         if let mset { return msetStatistics(centered, mset) }
@@ -212,10 +216,15 @@ public struct AnomalyScorer: Sendable {
         return detector.marks(standardized: model.scaling.transform(sequence))
     }
 
-    /// Alarm states for a series of scores: raised above 1, cleared below the model's `clearBelow`.
+    /// Samples at the start of a sequence whose scores are not settled yet (the filter's warm-up).
+    public var warmUp: Int { model.filter.warmUp }
+
+    /// Alarm states for the scores of a sequence: raised above 1, cleared below the model's `clearBelow`;
+    /// never raised during the warm-up.
     public func alarms(_ scores: [Double]) -> [Bool] {
         var raised = false
-        return scores.map { s in
+        return scores.enumerated().map { i, s in
+            if i < warmUp { return false }
             if raised { raised = !(s < model.limits.clearBelow) } else { raised = s > 1 }
             return raised
         }
@@ -292,7 +301,7 @@ public struct AnomalyScorer: Sendable {
     /// MSET estimates of centred states: `x̂ = Dᵀ G⁻¹ k(x)`, all through `dgemm`.
     private func msetEstimate(_ d: Matrix, _ mset: MSETState) -> [Double] {
         let m = mset.memory.rows
-        var similarity = (try? Matrix.product(d, mset.memoryTransposed)) ?? Matrix(rows: d.rows, columns: m)
+        var similarity = Matrix.checkedProduct(d, mset.memoryTransposed)
         similarity.withUnsafeMutableBufferPointer { s in
             for r in 0..<d.rows {
                 var norm = 0.0
@@ -303,8 +312,8 @@ public struct AnomalyScorer: Sendable {
                 }
             }
         }
-        let weights = (try? Matrix.product(similarity, mset.inverseSimilarity)) ?? similarity
-        let estimate = (try? Matrix.product(weights, mset.memory)) ?? Matrix(rows: d.rows, columns: features)
+        let weights = Matrix.checkedProduct(similarity, mset.inverseSimilarity)
+        let estimate = Matrix.checkedProduct(weights, mset.memory)
         return estimate.elements
     }
 }

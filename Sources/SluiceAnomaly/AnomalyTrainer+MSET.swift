@@ -1,12 +1,14 @@
 import Foundation
 import SluiceLinearAlgebra
+import SluiceStatistics
 
 extension AnomalyTrainer {
-    /// Chooses the memory of normal states and the similarity bandwidth of an MSET model.
+    /// Chooses the memory of normal states, the similarity bandwidth and the ridge of an MSET model.
     ///
     /// The memory holds, for each feature, the states where it is lowest and highest (so the memory spans
     /// the training envelope), then states evenly spaced in time up to `memorySize`.
-    static func fitMSET(_ centered: Matrix, memorySize: Int, into parameters: inout ModelParameters) throws {
+    /// Returns the training rows kept in memory.
+    static func fitMSET(_ centered: Matrix, memorySize: Int, into parameters: inout ModelParameters) throws -> [Int] {
         let n = centered.rows
         let p = centered.columns
         var chosen: [Int] = []
@@ -42,8 +44,25 @@ extension AnomalyTrainer {
                 if s > 0 { distances.append(s.squareRoot()) }
             }
         }
+        let bandwidth = distances.isEmpty ? 1 : Distributions.empiricalQuantile(distances, 0.5)
         parameters.memory = memory
-        parameters.bandwidth = distances.isEmpty ? 1 : Distributions.empiricalQuantile(distances, 0.5)
-        parameters.ridge = 1e-6
+        parameters.bandwidth = bandwidth
+        // Near-duplicate memory states make the Gaussian similarity numerically semi-definite: take the
+        // smallest ridge that lets it factorise, and store it, so scoring factorises the same matrix.
+        for ridge in [1e-6, 1e-5, 1e-4, 1e-3, 1e-2] {
+            var similarity = Matrix(rows: memory.rows, columns: memory.rows)
+            for a in 0..<memory.rows {
+                for b in 0..<memory.rows {
+                    var s = 0.0
+                    for j in 0..<p { let d = memory[a, j] - memory[b, j]; s += d * d }
+                    similarity[a, b] = exp(-s / (2 * bandwidth * bandwidth)) + (a == b ? ridge : 0)
+                }
+            }
+            if (try? similarity.choleskySolve(.identity(memory.rows))) != nil {
+                parameters.ridge = ridge
+                return chosen
+            }
+        }
+        throw AnomalyModelError.noUsableFeatures("the MSET memory states are too alike to estimate from")
     }
 }

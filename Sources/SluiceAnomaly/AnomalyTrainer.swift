@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 public import SluiceLinearAlgebra
+import SluiceStatistics
 
 /// How to fit an anomaly model.
 public struct TrainingConfiguration: Sendable, Codable, Equatable {
@@ -45,11 +46,11 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     }
 
     /// The drift-aware configuration Sluice uses on real plant data: Hotelling T² on 40-sample means, slow
-    /// (thermal) sensors judged by their change over 60 samples, the limit at 12 times the 99th percentile
-    /// of the training scores, an alarm that clears below two thirds of it, and change marks.
+    /// (thermal) sensors judged by their change over 30 samples, the limit at 12 times the 99th percentile
+    /// of the training scores, an alarm that clears below 0.8 of it, and change marks.
     public static let driftAware = TrainingConfiguration(
-        kind: .hotellingT2, alpha: 0.01, limitMethod: "empirical", margin: 12, clearBelow: 8.0 / 12.0,
-        filter: TemporalFilter(window: 40, slowLag: 60, slowRatio: 0.45), detectsChanges: true)
+        kind: .hotellingT2, alpha: 0.01, limitMethod: "empirical", margin: 12, clearBelow: 0.8,
+        filter: TemporalFilter(window: 40, slowLag: 30, slowRatio: 0.45), detectsChanges: true)
 
     func validate() throws {
         guard explainedVariance > 0, explainedVariance <= 1 else {
@@ -133,9 +134,12 @@ public enum AnomalyTrainer {
         }
 
         var parameters = ModelParameters(center: center)
+        var memoryRows = Set<Int>()
         var limits = ControlLimits(
             method: configuration.limitMethod, alpha: configuration.alpha, margin: configuration.margin, primary: 1, q: nil,
             clearBelow: configuration.clearBelow)
+        // Placeholders until the limits are set below (empirical limits need the statistics first).
+        if configuration.kind == .pcaT2Q { limits.q = 1 }
         var explained: Double?
         let n = Double(x.rows - filter.warmUp)
 
@@ -175,7 +179,7 @@ public enum AnomalyTrainer {
                 }
             }
         case .mset:
-            try fitMSET(centered!, memorySize: configuration.memorySize, into: &parameters)
+            memoryRows = Set(try fitMSET(centered!, memorySize: configuration.memorySize, into: &parameters).map { $0 + filter.warmUp })
         }
 
         var model = AnomalyModel(
@@ -193,7 +197,9 @@ public enum AnomalyTrainer {
             let statistics = try AnomalyScorer(model: model, rawLimits: true).statistics(sequence: x)
             let quantile = 1 - configuration.alpha
             model.limits.method = "empirical"
-            model.limits.primary = Distributions.empiricalQuantile(Array(statistics.primary[trainingRows]), quantile)
+            // MSET reproduces its memory states almost exactly; their residuals would bias the limit low.
+            let calibration = trainingRows.filter { !memoryRows.contains($0) }
+            model.limits.primary = Distributions.empiricalQuantile(calibration.map { statistics.primary[$0] }, quantile)
             if configuration.kind == .pcaT2Q {
                 model.limits.q = Distributions.empiricalQuantile(Array(statistics.q[trainingRows]), quantile)
             }
@@ -226,16 +232,23 @@ public enum AnomalyTrainer {
         return TrainingResult(model: model, notes: notes)
     }
 
-    /// The Jackson–Mudholkar control limit of Q for the eigenvalues left out of the model.
+    /// The control limit of Q for the eigenvalues left out of the model: Jackson–Mudholkar, or Box's
+    /// scaled χ² (`g·χ²_h` with `g = θ₂/θ₁`, `h = θ₁²/θ₂`) when one residual eigenvalue dominates so much
+    /// that Jackson–Mudholkar's exponent `h₀` is near or below zero and its limit would fall below the
+    /// mean of Q.
     public static func jacksonMudholkar(residualEigenvalues: [Double], alpha: Double) -> Double {
         let theta1 = residualEigenvalues.reduce(0, +)
         let theta2 = residualEigenvalues.reduce(0) { $0 + $1 * $1 }
         let theta3 = residualEigenvalues.reduce(0) { $0 + $1 * $1 * $1 }
         guard theta1 > 0, theta2 > 0 else { return 1e-12 }
         let h0 = 1 - 2 * theta1 * theta3 / (3 * theta2 * theta2)
-        let c = Distributions.normalQuantile(1 - alpha)
-        let inner = c * (2 * theta2 * h0 * h0).squareRoot() / theta1 + 1 + theta2 * h0 * (h0 - 1) / (theta1 * theta1)
-        return theta1 * pow(max(inner, 1e-12), 1 / h0)
+        if h0 >= 0.05 {
+            let c = Distributions.normalQuantile(1 - alpha)
+            let inner = c * (2 * theta2 * h0 * h0).squareRoot() / theta1 + 1 + theta2 * h0 * (h0 - 1) / (theta1 * theta1)
+            let limit = theta1 * pow(max(inner, 1e-12), 1 / h0)
+            if limit.isFinite, limit > theta1 { return limit }
+        }
+        return theta2 / theta1 * Distributions.chiSquareQuantile(1 - alpha, theta1 * theta1 / theta2)
     }
 
     /// SHA-256 over the feature names and the training values (little-endian doubles), as hex.

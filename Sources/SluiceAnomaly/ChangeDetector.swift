@@ -1,4 +1,5 @@
 public import SluiceLinearAlgebra
+import SluiceStatistics
 
 /// Marks the samples where the state of an asset changes: the mean of the last `recent` standardised
 /// samples is compared with the mean of the `reference` samples before them, and the squared
@@ -30,6 +31,9 @@ public struct ChangeDetector: Sendable, Codable, Equatable {
         -> ChangeDetector
     {
         let p = z.columns
+        guard z.rows > recent + reference + 2 else {
+            throw AnomalyModelError.tooFewRows(got: z.rows, needed: recent + reference + 3, source: "change detection")
+        }
         var detector = ChangeDetector(
             recent: recent, reference: reference, threshold: threshold, refractory: refractory, inverseCovariance: .identity(p), scale: 1)
         let shifts = detector.shifts(z)
@@ -73,7 +77,7 @@ public struct ChangeDetector: Sendable, Codable, Equatable {
     /// The change statistic (squared Mahalanobis distance of the shift) of every sample, unscaled.
     func statistics(_ z: Matrix) -> [Double] {
         let d = shifts(z)
-        let w = (try? d.multiplied(by: inverseCovariance)) ?? d
+        let w = Matrix.checkedProduct(d, inverseCovariance)
         return (0..<d.rows).map { i in (0..<d.columns).reduce(0) { $0 + d[i, $1] * w[i, $1] } }
     }
 

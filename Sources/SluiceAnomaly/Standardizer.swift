@@ -30,14 +30,18 @@ public struct Standardizer: Sendable, Codable, Equatable {
         scales.indices.filter { scales[$0] <= 1e-12 * max(1, abs(means[$0])) }
     }
 
-    /// The standardised copy of `data`.
+    /// How far from the training mean a standardised value may lie: an absurd sample (a sentinel such as
+    /// 1e308) is capped here, so it scores as the extreme it is and cannot overflow what follows.
+    public static let limit = 1e6
+
+    /// The standardised copy of `data`, each value capped at ±``limit``.
     public func transform(_ data: Matrix) -> Matrix {
         var out = data
         let p = data.columns
         let inverse = scales.map { 1 / $0 }
         out.withUnsafeMutableBufferPointer { z in
             for i in 0..<data.rows {
-                for j in 0..<p { z[i * p + j] = (z[i * p + j] - means[j]) * inverse[j] }
+                for j in 0..<p { z[i * p + j] = min(max((z[i * p + j] - means[j]) * inverse[j], -Self.limit), Self.limit) }
             }
         }
         return out

@@ -34,8 +34,9 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
     /// Whether the filter leaves every state as it is.
     public var isIdentity: Bool { window == 1 && (slowLag == 0 || !slowFeatures.contains(true)) }
 
-    /// Samples at the start of a sequence whose filtered value is not yet settled.
-    public var warmUp: Int { max(window - 1, slowFeatures.contains(true) ? slowLag : 0) }
+    /// Samples at the start of a sequence whose filtered value is not yet settled: a full window, and for
+    /// slow sensors a full window `slowLag` samples back as well.
+    public var warmUp: Int { window - 1 + (slowFeatures.contains(true) ? slowLag : 0) }
 
     /// The filter with ``slowFeatures`` learnt from a training series (rows in time order).
     public func fitted(to training: Matrix) -> TemporalFilter {
@@ -82,7 +83,6 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
         private let filter: TemporalFilter
         private let features: Int
         private var recent: [Double]
-        private var sums: [Double]
         private var count = 0
         private var smoothedHistory: [Double]
 
@@ -91,7 +91,6 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
             self.filter = filter
             self.features = features
             self.recent = Array(repeating: 0, count: filter.window * features)
-            self.sums = Array(repeating: 0, count: features)
             self.smoothedHistory = Array(repeating: 0, count: (filter.slowLag + 1) * features)
         }
 
@@ -101,10 +100,13 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
             let p = features
             let slot = count % w
             let filled = min(count + 1, w)
+            for j in 0..<p { recent[slot * p + j] = z[j] }
+            // The window is summed afresh each time rather than kept as a running total, so rounding
+            // cannot accumulate over a long stream and an extreme sample leaves no trace once it is out.
             for j in 0..<p {
-                sums[j] += z[j] - (count >= w ? recent[slot * p + j] : 0)
-                recent[slot * p + j] = z[j]
-                output[j] = sums[j] / Double(filled)
+                var sum = 0.0
+                for k in 0..<filled { sum += recent[k * p + j] }
+                output[j] = sum / Double(filled)
             }
             if filter.slowLag > 0, filter.slowFeatures.contains(true) {
                 let lag = filter.slowLag

@@ -34,6 +34,14 @@ extension Matrix {
         return c
     }
 
+    /// The product `a · b` for operands whose shapes the caller has already checked (`dgemm`); a mismatch
+    /// is a programming error and traps.
+    public static func checkedProduct(_ a: Matrix, _ b: Matrix) -> Matrix {
+        precondition(a.columns == b.rows, "cannot multiply \(a.rows)×\(a.columns) by \(b.rows)×\(b.columns)")
+        // The shapes agree, so product(_:_:) cannot throw.
+        return (try? product(a, b)) ?? Matrix(rows: a.rows, columns: b.columns)
+    }
+
     /// The product `self · vector`, computed with `dgemv`.
     ///
     /// - Throws: ``LinearAlgebraError`` when `vector` does not have `columns` elements.

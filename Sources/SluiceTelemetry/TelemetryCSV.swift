@@ -13,8 +13,11 @@ public enum TelemetryCSV {
         /// The sensor columns to read, in this order; `nil` takes every column that is not the time,
         /// a label, or a key column.
         public var sensors: [String]?
-        /// Label columns to read when present (numeric, such as `anomaly`).
+        /// Label columns (such as `anomaly`): never sensors, whatever their case.
         public var labels: [String]
+        /// Whether label columns are parsed (as numbers) into ``TelemetryFrame/labels``; when `false` they are
+        /// only kept out of the sensors, so live data may leave them empty.
+        public var readsLabels: Bool
         /// Text columns that identify the row rather than measure something (such as `asset`).
         public var keys: [String]
         /// Keep only the rows whose key column has this value, as `(column, value)`.
@@ -25,11 +28,13 @@ public enum TelemetryCSV {
         /// Options with the defaults: detect the separator, read every sensor column.
         public init(
             separator: Character? = nil, sensors: [String]? = nil, labels: [String] = ["anomaly", "changepoint", "fault"],
-            keys: [String] = ["asset", "cell", "fault_kind"], filter: (column: String, value: String)? = nil, minimumRows: Int = 1
+            keys: [String] = ["asset", "cell", "fault_kind"], filter: (column: String, value: String)? = nil, minimumRows: Int = 1,
+            readsLabels: Bool = true
         ) {
             self.separator = separator
             self.sensors = sensors
             self.labels = labels
+            self.readsLabels = readsLabels
             self.keys = keys
             self.filter = filter
             self.minimumRows = minimumRows
@@ -62,14 +67,18 @@ public enum TelemetryCSV {
     /// - Throws: ``TelemetryError`` for a missing column, a wrong separator, a field that is not a finite
     ///   number, or fewer rows than `options.minimumRows`.
     public static func parse(_ text: String, source: String, options: Options = Options()) throws -> TelemetryFrame {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        if let last = lines.last, last.allSatisfy({ $0 == "\r" || $0 == " " }) { lines.removeLast() }
-        guard var headerLine = lines.first, !headerLine.isEmpty else {
+        // "\r\n" is one Character in Swift; old Mac files end lines with a bare "\r".
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        guard let headerIndex = lines.firstIndex(where: { !isBlank($0) }) else {
             throw TelemetryError(file: source, line: 1, message: "the file is empty: expected a header row naming the columns")
         }
+        var headerLine = lines[headerIndex]
         if headerLine.hasPrefix("\u{FEFF}") { headerLine = headerLine.dropFirst() }
-        let separator = try detectSeparator(header: trimCR(headerLine), requested: options.separator, source: source)
-        let header = trimCR(headerLine).split(separator: separator, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let separator = try detectSeparator(header: headerLine, requested: options.separator, source: source)
+        let header = try fields(of: headerLine, separator: separator, source: source, line: headerIndex + 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        if let blank = header.firstIndex(of: "") {
+            throw TelemetryError(file: source, line: headerIndex + 1, message: "column \(blank + 1) of the header has no name")
+        }
 
         var index: [String: Int] = [:]
         for (i, name) in header.enumerated() {
@@ -77,8 +86,10 @@ public enum TelemetryCSV {
             index[name] = i
         }
         let timeIndex = header.firstIndex { timeColumnNames.contains($0.lowercased()) }
-        let labelNames = options.labels.filter { index[$0] != nil }
-        let keyNames = Set(options.keys)
+        // Labels and keys are recognised whatever their case, so an `Anomaly` column never becomes a sensor.
+        let wantedLabels = Set(options.labels.map { $0.lowercased() })
+        let labelNames = header.filter { wantedLabels.contains($0.lowercased()) }
+        let keyNames = Set(options.keys.map { $0.lowercased() })
         let sensorNames: [String]
         if let wanted = options.sensors {
             for name in wanted where index[name] == nil {
@@ -87,7 +98,7 @@ public enum TelemetryCSV {
             sensorNames = wanted
         } else {
             sensorNames = header.enumerated().filter { i, name in
-                i != timeIndex && !labelNames.contains(name) && !keyNames.contains(name) && !name.isEmpty
+                i != timeIndex && !labelNames.contains(name) && !keyNames.contains(name.lowercased())
             }.map(\.element)
             guard !sensorNames.isEmpty else {
                 throw TelemetryError(file: source, line: 1, message: "the header names no sensor columns (found: \(header.joined(separator: ", ")))")
@@ -104,18 +115,19 @@ public enum TelemetryCSV {
         }
 
         let sensorIndices = sensorNames.map { index[$0]! }
-        let labelIndices = labelNames.map { index[$0]! }
+        let parsedLabels = options.readsLabels ? labelNames : []
+        let labelIndices = parsedLabels.map { index[$0]! }
         var values: [Double] = []
         values.reserveCapacity((lines.count - 1) * sensorNames.count)
         var times: [Double] = []
-        var labels = Array(repeating: [Double](), count: labelNames.count)
+        var labels = Array(repeating: [Double](), count: options.readsLabels ? labelNames.count : 0)
         var rowLines: [Int] = []
         let separatorName = separator == "\t" ? "tab" : "'\(separator)'"
 
-        for lineNumber in 2..<(lines.count + 1) {
-            let raw = trimCR(lines[lineNumber - 1])
-            if raw.isEmpty { continue }
-            let fields = raw.split(separator: separator, omittingEmptySubsequences: false)
+        for lineNumber in (headerIndex + 2)..<(lines.count + 1) {
+            let raw = lines[lineNumber - 1]
+            if isBlank(raw) { continue }
+            let fields = try fields(of: raw, separator: separator, source: source, line: lineNumber)
             guard fields.count == header.count else {
                 var message = "expected \(header.count) fields separated by \(separatorName), found \(fields.count)"
                 if let other = [",", ";", "\t"].map(Character.init).first(where: { $0 != separator && raw.contains($0) }) {
@@ -128,7 +140,7 @@ public enum TelemetryCSV {
                 values.append(try number(fields[i], source: source, line: lineNumber, column: sensorNames[k]))
             }
             for (k, i) in labelIndices.enumerated() {
-                labels[k].append(try number(fields[i], source: source, line: lineNumber, column: labelNames[k]))
+                labels[k].append(try number(fields[i], source: source, line: lineNumber, column: parsedLabels[k]))
             }
             if let timeIndex {
                 let field = fields[timeIndex].trimmingCharacters(in: .whitespaces)
@@ -147,7 +159,7 @@ public enum TelemetryCSV {
         }
         let matrix = try Matrix(rows: rowLines.count, columns: sensorNames.count, elements: values)
         var labelMap: [String: [Double]] = [:]
-        for (k, name) in labelNames.enumerated() { labelMap[name] = labels[k] }
+        for (k, name) in parsedLabels.enumerated() { labelMap[name] = labels[k] }
         return TelemetryFrame(
             source: source, sensors: sensorNames, values: matrix, times: timeIndex == nil ? nil : times, labels: labelMap, lines: rowLines)
     }
@@ -159,8 +171,45 @@ public enum TelemetryCSV {
         return out
     }
 
-    private static func trimCR(_ line: Substring) -> Substring {
-        line.last == "\r" ? line.dropLast() : line
+    private static func isBlank(_ line: Substring) -> Bool {
+        line.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\u{FEFF}" }
+    }
+
+    /// The fields of one line. A field may be quoted (`"a;b"`, with `""` for a quote inside); quotes are
+    /// removed, and a quote left open is an error.
+    static func fields(of line: Substring, separator: Character, source: String, line number: Int) throws -> [Substring] {
+        guard line.contains("\"") else { return line.split(separator: separator, omittingEmptySubsequences: false) }
+        var result: [Substring] = []
+        var current = ""
+        var quoted = false
+        var index = line.startIndex
+        while index < line.endIndex {
+            let c = line[index]
+            if quoted {
+                if c == "\"" {
+                    let next = line.index(after: index)
+                    if next < line.endIndex, line[next] == "\"" {
+                        current.append("\"")
+                        index = next
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(c)
+                }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == separator {
+                result.append(Substring(current))
+                current = ""
+            } else {
+                current.append(c)
+            }
+            index = line.index(after: index)
+        }
+        guard !quoted else { throw TelemetryError(file: source, line: number, message: "a quoted field is not closed: add the missing '\"'") }
+        result.append(Substring(current))
+        return result
     }
 
     private static func detectSeparator(header: Substring, requested: Character?, source: String) throws -> Character {

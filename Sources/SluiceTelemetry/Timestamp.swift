@@ -1,7 +1,8 @@
 /// Parsing of the time stamps found in telemetry files.
 public enum Timestamp {
     /// Seconds since 1970-01-01T00:00:00Z for `YYYY-MM-DD hh:mm:ss`, `YYYY-MM-DDThh:mm:ss` (optionally with
-    /// fractional seconds and a trailing `Z`), or a plain number of seconds. `nil` when the text is neither.
+    /// fractional seconds and `Z` or an offset such as `+01:00`), or a plain number of seconds since 1970.
+    /// `nil` when the text is neither, or names a day the month does not have.
     public static func seconds(from text: Substring) -> Double? {
         if let plain = Double(text), plain.isFinite { return plain }
         let bytes = Array(text.utf8)
@@ -33,10 +34,27 @@ public enum Timestamp {
                 index += 1
             }
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "Z") { index += 1 }
-        guard index == bytes.count else { return nil }
+        var offset = 0
+        if index < bytes.count, bytes[index] == UInt8(ascii: "Z") {
+            index += 1
+        } else if index + 6 == bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"), bytes[index + 3] == UInt8(ascii: ":"),
+            let hours = number((index + 1)..<(index + 3)), let minutes = number((index + 4)..<(index + 6)), hours < 24, minutes < 60
+        {
+            // An offset east of UTC means the UTC time is earlier.
+            offset = (bytes[index] == UInt8(ascii: "+") ? 1 : -1) * (hours * 3_600 + minutes * 60)
+            index += 6
+        }
+        guard index == bytes.count, day <= daysIn(month: month, year: year) else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
-        return Double(days * 86_400 + hour * 3_600 + minute * 60 + second) + fraction
+        return Double(days * 86_400 + hour * 3_600 + minute * 60 + second - offset) + fraction
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

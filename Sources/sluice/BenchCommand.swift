@@ -20,7 +20,8 @@ struct SKABCommand: AsyncParsableCommand {
             configuration is used for every file; labels never reach the detector; each prediction uses its own
             row and earlier ones only. Outlier figures pool the confusion matrix over all files; changepoints are
             the edges of the prediction, scored with NAB (60 s window to the right of each true changepoint).
-            Predictions are written to --predictions/<folder>/<n>.csv with columns datetime, score, anomaly.
+            Predictions are written to --predictions/<folder>/<n>.csv with columns datetime, score, alarm, change and
+            anomaly (the prediction scored: the alarm, toggled for one row at each change mark).
             """)
 
     @Option(help: "The SKAB data folder.") var data = "../shared/data/skab"
@@ -68,6 +69,10 @@ struct SKABCommand: AsyncParsableCommand {
         if let margin, margin <= 0 { throw ValidationError("--margin must be positive") }
         if let clearBelow, clearBelow <= 0 || clearBelow > 1 { throw ValidationError("--clear-below must be in (0, 1]") }
         if let changeThreshold, changeThreshold <= 0 { throw ValidationError("--change-threshold must be positive") }
+        let overrides = [window != nil, slowLag != nil, margin != nil, clearBelow != nil, changeThreshold != nil].contains(true)
+        if overrides, !model.hasPrefix("drift-aware") {
+            throw ValidationError("--window, --slow-lag, --margin, --clear-below and --change-threshold apply to the drift-aware detectors only")
+        }
         guard SKABDetector.named(model) != nil else {
             throw ValidationError("unknown detector '\(model)'; choose one of \(SKABDetector.all.map(\.name).joined(separator: ", "))")
         }

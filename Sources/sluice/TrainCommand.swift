@@ -22,10 +22,10 @@ struct TrainCommand: AsyncParsableCommand {
 
     @OptionGroup var input: DataOptions
     @Option(help: "Fit on the first N rows only (after --asset); all rows when left out.") var rows: Int?
-    @Option(help: "Model kind: hotelling-t2, pca-t2q or mset.") var kind: AnomalyModelKind = .pcaT2Q
-    @Flag(help: "Use the drift-aware configuration (overrides --kind).") var driftAware = false
-    @Option(help: "PCA: share of variance the retained components explain.") var explainedVariance = 0.9
-    @Option(help: "False-alarm probability of the control limits.") var alpha = 0.01
+    @Option(help: "Model kind: hotelling-t2, pca-t2q or mset (default pca-t2q).") var kind: AnomalyModelKind?
+    @Flag(help: "Use the drift-aware configuration (not with --kind, --explained-variance or --alpha).") var driftAware = false
+    @Option(help: "PCA: share of variance the retained components explain (default 0.9).") var explainedVariance: Double?
+    @Option(help: "False-alarm probability of the control limits (default 0.01).") var alpha: Double?
     @Option(help: "Comma-separated sensor columns; every non-label column when left out.") var sensors: String?
     @Option(help: "Model name.") var name: String?
     @Option(help: "Model version.") var version = 1
@@ -33,8 +33,11 @@ struct TrainCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let rows, rows < 10 { throw ValidationError("--rows must be at least 10") }
-        guard explainedVariance > 0, explainedVariance <= 1 else { throw ValidationError("--explained-variance must be in (0, 1]") }
-        guard alpha > 0, alpha < 0.5 else { throw ValidationError("--alpha must be in (0, 0.5)") }
+        if let explainedVariance, !(explainedVariance > 0 && explainedVariance <= 1) { throw ValidationError("--explained-variance must be in (0, 1]") }
+        if let alpha, !(alpha > 0 && alpha < 0.5) { throw ValidationError("--alpha must be in (0, 0.5)") }
+        if driftAware, kind != nil || explainedVariance != nil || alpha != nil {
+            throw ValidationError("--drift-aware is a fixed configuration: leave out --kind, --explained-variance and --alpha")
+        }
         guard version >= 1 else { throw ValidationError("--version must be at least 1") }
     }
 
@@ -45,7 +48,9 @@ struct TrainCommand: AsyncParsableCommand {
             var frame = try TelemetryCSV.read(path: input.data, options: input.options(sensors: wanted))
             if let rows { frame = frame.prefix(rows) }
             let configuration =
-                driftAware ? TrainingConfiguration.driftAware : TrainingConfiguration(kind: kind, explainedVariance: explainedVariance, alpha: alpha)
+                driftAware
+                ? TrainingConfiguration.driftAware
+                : TrainingConfiguration(kind: kind ?? .pcaT2Q, explainedVariance: explainedVariance ?? 0.9, alpha: alpha ?? 0.01)
             let modelName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
             let result = try AnomalyTrainer.fit(
                 frame.values, features: frame.sensors, configuration: configuration, name: modelName, version: version,

@@ -1,7 +1,9 @@
 import Foundation
 import Numerics
 import SluiceAnomaly
+import SluiceStatistics
 import SluiceLinearAlgebra
+import SluiceSimulation
 import Testing
 
 @Suite("Anomaly models")
@@ -120,6 +122,36 @@ struct AnomalyModelTests {
         #expect(result.notes.contains { $0.contains("rank 3 of 4") })
         let scores = try AnomalyScorer(model: result.model).scores(states: data)
         #expect(scores.allSatisfy { $0.isFinite })
+    }
+
+    @Test func qLimitHoldsWhenOneResidualDirectionDominates() throws {
+        // 19 sensors driven by two factors and one independent sensor: the residual eigenvalues are one
+        // large value and a long tail of small ones, where Jackson–Mudholkar's exponent turns negative.
+        var random = SeededGenerator(seed: 31)
+        func states(_ n: Int) -> Matrix {
+            var m = Matrix(rows: n, columns: 20)
+            for i in 0..<n {
+                let f1 = random.normal(), f2 = random.normal()
+                for j in 0..<19 { m[i, j] = f1 * Double(j % 5 + 1) + f2 * Double(j % 3) + 0.05 * random.normal() }
+                m[i, 19] = random.normal()
+            }
+            return m
+        }
+        let names = (0..<20).map { "s\($0)" }
+        let model = try AnomalyTrainer.fit(states(3_000), features: names, configuration: .init(kind: .pcaT2Q)).model
+        let values = try #require(model.parameters.eigenvalues)
+        let retained = try #require(model.parameters.retained)
+        #expect(try #require(model.limits.q) > values[retained...].reduce(0, +), "the Q limit must exceed the mean of Q")
+        let scores = try AnomalyScorer(model: model).scores(states: states(4_000))
+        let alarmRate = Double(scores.filter { $0 > 1 }.count) / 4_000
+        #expect(alarmRate < 0.04, "fresh normal data alarmed on \(alarmRate) of states at α = 0.01")
+    }
+
+    @Test func chiSquareQuantilesMatchScipy() {
+        #expect(Distributions.chiSquareQuantile(0.99, 3).isApproximatelyEqual(to: 11.344866730144373, relativeTolerance: 1e-9))
+        #expect(Distributions.chiSquareQuantile(0.95, 0.7).isApproximatelyEqual(to: 3.0439167400767175, relativeTolerance: 1e-9))
+        #expect(Distributions.chiSquareQuantile(0.999, 40.5).isApproximatelyEqual(to: 74.07397712186122, relativeTolerance: 1e-9))
+        #expect(Distributions.regularizedGammaP(3.2, 2.5).isApproximatelyEqual(to: 0.40782930453091604, relativeTolerance: 1e-10))
     }
 
     @Test func tooFewRowsIsRefused() throws {

@@ -53,4 +53,24 @@ struct ArtifactTests {
         #expect(try #require(loadError("[1, 2]")).contains("not a valid model artifact"))
         #expect(try #require(loadError(#"{"format": 1, "family": "anomaly", "kind": "mset"}"#)).contains("missing"))
     }
+
+    @Test func malformedNumbersAreRefusedOnLoad() throws {
+        let model = try AnomalyTrainer.fit(correlatedStates(500), features: fixtureFeatures, configuration: .driftAware, name: "press").model
+        func message(_ edit: (inout AnomalyModel) -> Void) -> String? {
+            var broken = model
+            edit(&broken)
+            do {
+                _ = try AnomalyModel.decode(try broken.jsonData(), path: "m.json")
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message { $0.filter.window = 0 }?.contains("filter.window") == true)
+        #expect(message { $0.filter.slowFeatures = [true] }?.contains("slowFeatures") == true)
+        #expect(message { $0.limits.primary = 0 }?.contains("limits.primary") == true)
+        #expect(message { $0.scaling = Standardizer(means: [1], scales: [1]) }?.contains("scaling") == true)
+        #expect(message { $0.parameters.retained = 9 }?.contains("retained") == true)
+        #expect(message { _ in } == nil)
+    }
 }

@@ -1,5 +1,6 @@
 import Numerics
 import SluiceAnomaly
+import SluiceStatistics
 import Testing
 
 @Suite("Distributions")

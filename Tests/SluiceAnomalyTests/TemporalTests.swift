@@ -29,19 +29,47 @@ struct TemporalTests {
         #expect(out[4, 1].isApproximatelyEqual(to: m[4, 1] - m[0, 1], absoluteTolerance: 1e-12))
     }
 
-    @Test func alarmsHaveHysteresis() throws {
+    @Test func alarmsHaveHysteresisAndWaitForTheWarmUp() throws {
         let model = try AnomalyTrainer.fit(correlatedStates(300), features: fixtureFeatures, configuration: .driftAware).model
         let scorer = try AnomalyScorer(model: model)
         let clear = model.limits.clearBelow
         #expect(clear < 1)
-        let scores = [0.5, 1.2, 0.9, (clear + 1) / 2, clear / 2, 0.9, 1.1]
-        #expect(scorer.alarms(scores) == [false, true, true, true, false, false, true])
+        let warmUp = scorer.warmUp
+        #expect(warmUp == 39 + (model.filter.slowFeatures.contains(true) ? 30 : 0))
+        let scores = Array(repeating: 5.0, count: warmUp) + [0.5, 1.2, 0.9, (clear + 1) / 2, clear / 2, 0.9, 1.1]
+        let alarms = scorer.alarms(scores)
+        #expect(alarms.prefix(warmUp).allSatisfy { !$0 }, "no alarm during the warm-up, whatever the scores")
+        #expect(Array(alarms.suffix(7)) == [false, true, true, true, false, false, true])
+    }
+
+    @Test func warmUpCoversTheWindowAndTheLag() {
+        let slow = TemporalFilter(window: 5, slowLag: 3, slowFeatures: [true, false])
+        #expect(slow.warmUp == 7)
+        #expect(TemporalFilter(window: 5, slowLag: 3, slowFeatures: [false, false]).warmUp == 4)
+    }
+
+    @Test func anAbsurdSampleDoesNotPoisonLaterScores() throws {
+        for configuration in [TrainingConfiguration(kind: .pcaT2Q), .driftAware] {
+            let model = try AnomalyTrainer.fit(correlatedStates(400), features: fixtureFeatures, configuration: configuration).model
+            let scorer = try AnomalyScorer(model: model)
+            var states = correlatedStates(300, seed: 8)
+            states[150, 2] = 1e308
+            let scores = scorer.scores(sequence: states)
+            #expect(scores.allSatisfy { $0.isFinite })
+            #expect(scores[150] > 1, "the absurd sample itself scores as an extreme")
+            let settled = 150 + model.filter.window + 1
+            #expect(Double(scores[settled...].filter { $0 > 1 }.count) / Double(scores.count - settled) < 0.2, "scores recover once it has left the window")
+        }
     }
 
     @Test func episodesNeedConsecutiveScores() {
         let scores = [0.2, 1.5, 0.3, 1.2, 1.3, 1.4, 2.0, 0.8, 1.1]
         #expect(AlarmEpisodes.find(scores: scores, consecutive: 3) == [AlarmEpisode(start: 5, end: 7, peak: 2.0)])
         #expect(AlarmEpisodes.find(scores: scores, consecutive: 1).count == 3)
+    }
+
+    @Test func changeDetectorRefusesTooShortATrainingSet() {
+        #expect(throws: AnomalyModelError.self) { try ChangeDetector.fit(standardized: correlatedStates(30)) }
     }
 
     @Test func changeMarksFallOnAStep() throws {

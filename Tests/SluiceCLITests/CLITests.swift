@@ -81,4 +81,19 @@ struct CLITests {
         #expect(result.status != 0)
         #expect(result.err == "error: orders.json: this is a 'replenishment' model, not an anomaly model\n")
     }
+
+    @Test func scoringLiveDataIgnoresEmptyLabels() throws {
+        _ = try sluice(["simulate", "--samples", "600", "--normal", "600", "--spacing", "300", "--duration", "100", "--out", "normal.csv"], in: directory)
+        #expect(try sluice(["train", "--data", "normal.csv", "--asset", "press-01", "--out", "p.json"], in: directory).status == 0)
+        try write("live.csv", "time,asset,temperature,pressure,vibration,current,flow,anomaly\n2026-01-01 01:00:00,press-01,65,5.5,2.2,15,30,\n")
+        let result = try sluice(["score", "--model", "p.json", "--data", "live.csv"], in: directory)
+        #expect(result.status == 0, "\(result.err)")
+    }
+
+    @Test func driftAwareRefusesOptionsItWouldIgnore() throws {
+        try write("d.csv", "time,a,b\n0,1,2\n")
+        let result = try sluice(["train", "--data", "d.csv", "--drift-aware", "--kind", "mset", "--out", "m.json"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.err.contains("--drift-aware is a fixed configuration"))
+    }
 }

@@ -91,4 +91,40 @@ struct TelemetryCSVTests {
         #expect(Timestamp.seconds(from: "2020-02-30x") == nil)
         #expect(Timestamp.format(951_782_400) == "2000-02-29 00:00:00")
     }
+
+    @Test func quotedFieldsAreRead() throws {
+        let text = "\"time\";\"a\";\"b;c\"\n\"2020-03-09 10:14:33\";\"1.5\";\"2\"\n"
+        let frame = try TelemetryCSV.parse(text, source: "q.csv")
+        #expect(frame.sensors == ["a", "b;c"])
+        #expect(frame.times?.count == 1)
+        #expect(frame.values.elements == [1.5, 2])
+        let e = try #require(error("a,b\n\"1,2\n"))
+        #expect(e.line == 2 && e.message.contains("not closed"))
+    }
+
+    @Test func labelsAndKeysAreNeverSensorsWhateverTheirCase() throws {
+        let frame = try TelemetryCSV.parse("Time,Asset,x,Anomaly\n0,a,1,0\n", source: "s")
+        #expect(frame.sensors == ["x"])
+        #expect(frame.times != nil)
+        #expect(frame.labels["Anomaly"] == [0])
+        let live = try TelemetryCSV.parse("time,x,anomaly\n0,1,\n", source: "s", options: .init(readsLabels: false))
+        #expect(live.sensors == ["x"] && live.labels.isEmpty)
+    }
+
+    @Test func oddLayoutsGetPlainMessagesOrWork() throws {
+        let crOnly = try TelemetryCSV.parse("a,b\r1,2\r3,4\r", source: "s")
+        #expect(crOnly.values.elements == [1, 2, 3, 4])
+        let leadingBlank = try TelemetryCSV.parse("\n\na,b\n1,2\n", source: "s")
+        #expect(leadingBlank.lines == [4])
+        let unnamed = try #require(error("a,,b\n1,2,3\n"))
+        #expect(unnamed.message == "column 2 of the header has no name")
+    }
+
+    @Test func impossibleDatesAndOffsets() throws {
+        #expect(Timestamp.seconds(from: "2020-02-31 00:00:00") == nil)
+        #expect(Timestamp.seconds(from: "2020-02-29 00:00:00") != nil)
+        let utc = try #require(Timestamp.seconds(from: "2026-11-21T10:00:00Z"))
+        #expect(Timestamp.seconds(from: "2026-11-21T11:00:00+01:00") == utc)
+        #expect(Timestamp.seconds(from: "2026-11-21T09:30:00-00:30") == utc)
+    }
 }

@@ -1,11 +1,25 @@
 import Foundation
 
-/// Quantiles of the distributions behind the control limits.
+/// Distribution functions and quantiles shared by the anomaly models' control limits and the
+/// inventory policies.
 public enum Distributions {
+    /// The standard normal density.
+    public static func normalPDF(_ z: Double) -> Double {
+        exp(-z * z / 2) / (2 * Double.pi).squareRoot()
+    }
+
+    /// The standard normal distribution function.
+    public static func normalCDF(_ z: Double) -> Double {
+        0.5 * erfc(-z / 2.0.squareRoot())
+    }
+
     /// The `p` quantile of the standard normal distribution (Acklam's rational approximation refined by
     /// one Halley step, accurate to about 1e-15).
     public static func normalQuantile(_ p: Double) -> Double {
         precondition(p > 0 && p < 1, "a quantile needs 0 < p < 1")
+        // The upper half mirrors the lower one: 1 − p is exact there, and refining against Φ(x) − p near
+        // p = 1 would cancel away every significant digit.
+        if p > 0.5 { return -normalQuantile(1 - p) }
         let a = [
             -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01,
             2.506628277459239e+00,
@@ -84,6 +98,51 @@ public enum Distributions {
         }
         let x = (lo + hi) / 2
         return d2 * x / (d1 * (1 - x))
+    }
+
+    /// The regularised lower incomplete gamma function `P(a, x)` (series below `a + 1`, continued
+    /// fraction above).
+    public static func regularizedGammaP(_ a: Double, _ x: Double) -> Double {
+        if x <= 0 { return 0 }
+        let logFront = a * log(x) - x - lgamma(a)
+        if x < a + 1 {
+            var term = 1 / a, sum = term, n = a
+            for _ in 0..<1_000 {
+                n += 1
+                term *= x / n
+                sum += term
+                if abs(term) < abs(sum) * 1e-16 { break }
+            }
+            return min(1, sum * exp(logFront))
+        }
+        let tiny = 1e-300
+        var b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d
+        for i in 1...1_000 {
+            let an = -Double(i) * (Double(i) - a)
+            b += 2
+            d = an * d + b
+            if abs(d) < tiny { d = tiny }
+            c = b + an / c
+            if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let delta = d * c
+            h *= delta
+            if abs(delta - 1) < 1e-16 { break }
+        }
+        return max(0, 1 - exp(logFront) * h)
+    }
+
+    /// The `p` quantile of the χ² distribution with `degrees` degrees of freedom (need not be whole).
+    public static func chiSquareQuantile(_ p: Double, _ degrees: Double) -> Double {
+        precondition(p > 0 && p < 1 && degrees > 0, "a χ² quantile needs 0 < p < 1 and positive degrees of freedom")
+        var lo = 0.0, hi = max(degrees, 1)
+        while regularizedGammaP(degrees / 2, hi / 2) < p { hi *= 2 }
+        for _ in 0..<200 {
+            let mid = (lo + hi) / 2
+            if regularizedGammaP(degrees / 2, mid / 2) < p { lo = mid } else { hi = mid }
+            if hi - lo <= 1e-14 * hi { break }
+        }
+        return (lo + hi) / 2
     }
 
     /// The `p` quantile of `values` by linear interpolation between order statistics (Hyndman–Fan type 7,
