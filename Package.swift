@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SluiceAnomaly", targets: ["SluiceAnomaly"]),
         .library(name: "SluiceTelemetry", targets: ["SluiceTelemetry"]),
         .library(name: "SluiceSimulation", targets: ["SluiceSimulation"]),
+        .library(name: "SluiceReplenishment", targets: ["SluiceReplenishment"]),
         .library(name: "SluiceStatistics", targets: ["SluiceStatistics"]),
         .library(name: "SluiceBenchmarks", targets: ["SluiceBenchmarks"]),
     ],
@@ -40,6 +41,12 @@ let package = Package(
         // Distribution functions and quantiles shared by the models and the policies.
         .target(
             name: "SluiceStatistics",
+            swiftSettings: swiftSettings
+        ),
+        // Demand forecasts and inventory policies that turn a material's state into a proposed order.
+        .target(
+            name: "SluiceReplenishment",
+            dependencies: ["SluiceLinearAlgebra", "SluiceStatistics"],
             swiftSettings: swiftSettings
         ),
         // Telemetry tables and their CSV format, with errors that name file, line and column.
@@ -68,7 +75,7 @@ let package = Package(
         // Benchmarks: the SKAB protocol (F1/FAR/MAR and NAB) and scoring speed.
         .target(
             name: "SluiceBenchmarks",
-            dependencies: ["SluiceAnomaly", "SluiceLinearAlgebra", "SluiceSimulation", "SluiceStatistics", "SluiceTelemetry"],
+            dependencies: ["SluiceAnomaly", "SluiceLinearAlgebra", "SluiceReplenishment", "SluiceSimulation", "SluiceStatistics", "SluiceTelemetry"],
             swiftSettings: swiftSettings
         ),
         // The `sluice` command: a thin shell over the libraries.
@@ -78,6 +85,7 @@ let package = Package(
                 "SluiceAnomaly",
                 "SluiceBenchmarks",
                 "SluiceLinearAlgebra",
+                "SluiceReplenishment",
                 "SluiceSimulation",
                 "SluiceTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -87,6 +95,11 @@ let package = Package(
         .testTarget(
             name: "SluiceLinearAlgebraTests",
             dependencies: ["SluiceLinearAlgebra", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceReplenishmentTests",
+            dependencies: ["SluiceReplenishment", "SluiceStatistics", .product(name: "Numerics", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -114,7 +127,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceBenchmarksTests",
-            dependencies: ["SluiceBenchmarks", "SluiceAnomaly", "SluiceSimulation", "SluiceTelemetry"],
+            dependencies: ["SluiceBenchmarks", "SluiceAnomaly", "SluiceReplenishment", "SluiceSimulation", "SluiceTelemetry"],
+            // Case files are read from their path, not bundled.
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

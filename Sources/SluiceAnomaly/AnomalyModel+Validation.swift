@@ -9,10 +9,14 @@ extension AnomalyModel {
         let p = features.count
         guard p >= 1 else { throw bad("'features' is empty") }
         guard scaling.means.count == p, scaling.scales.count == p else { throw bad("'scaling' needs \(p) means and scales") }
-        guard scaling.means.allSatisfy(\.isFinite), scaling.scales.allSatisfy(positive) else { throw bad("'scaling' needs finite means and positive scales") }
+        guard scaling.means.allSatisfy(\.isFinite), scaling.scales.allSatisfy(positive) else {
+            throw bad("'scaling' needs finite means and positive scales")
+        }
         guard filter.window >= 1, filter.slowLag >= 0 else { throw bad("'filter.window' must be ≥ 1 and 'filter.slowLag' ≥ 0") }
         guard filter.slowFeatures.count == p else { throw bad("'filter.slowFeatures' needs \(p) entries") }
-        guard parameters.center.count == p, parameters.center.allSatisfy(\.isFinite) else { throw bad("'parameters.center' needs \(p) finite values") }
+        guard parameters.center.count == p, parameters.center.allSatisfy(\.isFinite) else {
+            throw bad("'parameters.center' needs \(p) finite values")
+        }
         guard positive(limits.primary) else { throw bad("'limits.primary' must be positive") }
         guard limits.clearBelow > 0, limits.clearBelow <= 1 else { throw bad("'limits.clearBelow' must be in (0, 1]") }
         switch kind {
@@ -39,7 +43,9 @@ extension AnomalyModel {
                 throw bad("'changeDetector' needs recent ≥ 1, reference ≥ \(ChangeDetector.minimumReference) and refractory ≥ 0")
             }
             guard positive(detector.threshold), positive(detector.scale) else { throw bad("'changeDetector' threshold and scale must be positive") }
-            guard detector.inverseCovariance.rows == p, detector.inverseCovariance.columns == p, detector.inverseCovariance.elements.allSatisfy(\.isFinite) else {
+            guard detector.inverseCovariance.rows == p, detector.inverseCovariance.columns == p,
+                detector.inverseCovariance.elements.allSatisfy(\.isFinite)
+            else {
                 throw bad("'changeDetector.inverseCovariance' must be a finite \(p)×\(p) matrix")
             }
         }

@@ -133,7 +133,9 @@ public struct AnomalyScorer: Sendable {
             var statistics = projectedStatistics(sequence, projection: foldedProjection, offset: foldedOffset)
             // The folded path reads raw values; a state with an absurd value overflows there, so it is
             // scored again through the capped standardisation.
-            let overflowed = statistics.primary.indices.filter { !statistics.primary[$0].isFinite || (!statistics.q.isEmpty && !statistics.q[$0].isFinite) }
+            let overflowed = statistics.primary.indices.filter {
+                !statistics.primary[$0].isFinite || (!statistics.q.isEmpty && !statistics.q[$0].isFinite)
+            }
             if !overflowed.isEmpty {
                 var rows = Matrix(rows: overflowed.count, columns: features)
                 for (r, i) in overflowed.enumerated() { for j in 0..<features { rows[r, j] = sequence[i, j] } }

@@ -54,7 +54,10 @@ extension AnomalyTrainer {
             for a in 0..<memory.rows {
                 for b in 0..<memory.rows {
                     var s = 0.0
-                    for j in 0..<p { let d = memory[a, j] - memory[b, j]; s += d * d }
+                    for j in 0..<p {
+                        let d = memory[a, j] - memory[b, j]
+                        s += d * d
+                    }
                     similarity[a, b] = exp(-s / (2 * bandwidth * bandwidth)) + (a == b ? ridge : 0)
                 }
             }

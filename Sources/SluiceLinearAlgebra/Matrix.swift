@@ -9,14 +9,17 @@ public struct Matrix: Sendable, Equatable {
     /// The number of columns.
     public let columns: Int
     /// The elements, row after row: element `(i, j)` is at `i * columns + j`.
-    public internal(set) var elements: [Double]
+    public var elements: [Double] { storage }
+
+    @usableFromInline
+    var storage: [Double]
 
     /// Creates a matrix with every element set to `value`.
     public init(rows: Int, columns: Int, repeating value: Double = 0) {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must not be negative")
         self.rows = rows
         self.columns = columns
-        self.elements = Array(repeating: value, count: rows * columns)
+        self.storage = Array(repeating: value, count: rows * columns)
     }
 
     /// Creates a matrix from its elements in row-major order.
@@ -29,7 +32,7 @@ public struct Matrix: Sendable, Equatable {
         }
         self.rows = rows
         self.columns = columns
-        self.elements = elements
+        self.storage = elements
     }
 
     /// Creates a matrix from an array of rows, which must all have the same length.
@@ -43,7 +46,7 @@ public struct Matrix: Sendable, Equatable {
         }
         self.rows = rowArrays.count
         self.columns = columns
-        self.elements = rowArrays.flatMap { $0 }
+        self.storage = rowArrays.flatMap { $0 }
     }
 
     /// The `n`×`n` identity matrix.
@@ -61,9 +64,10 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// The element at row `i`, column `j`.
+    @inlinable
     public subscript(i: Int, j: Int) -> Double {
-        get { elements[i * columns + j] }
-        set { elements[i * columns + j] = newValue }
+        get { storage[i * columns + j] }
+        set { storage[i * columns + j] = newValue }
     }
 
     /// Whether the matrix has as many rows as columns.
@@ -83,7 +87,7 @@ public struct Matrix: Sendable, Equatable {
     public func transposed() -> Matrix {
         var t = Matrix(rows: columns, columns: rows)
         for i in 0..<rows {
-            for j in 0..<columns { t.elements[j * rows + i] = elements[i * columns + j] }
+            for j in 0..<columns { t.storage[j * rows + i] = storage[i * columns + j] }
         }
         return t
     }
@@ -92,7 +96,7 @@ public struct Matrix: Sendable, Equatable {
     public func rows(_ range: Range<Int>) -> Matrix {
         precondition(range.lowerBound >= 0 && range.upperBound <= rows, "row range out of bounds")
         var m = Matrix(rows: range.count, columns: columns)
-        m.elements = Array(elements[(range.lowerBound * columns)..<(range.upperBound * columns)])
+        m.storage = Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)])
         return m
     }
 
@@ -100,21 +104,21 @@ public struct Matrix: Sendable, Equatable {
     public func columns(_ indices: [Int]) -> Matrix {
         var m = Matrix(rows: rows, columns: indices.count)
         for i in 0..<rows {
-            for (k, j) in indices.enumerated() { m.elements[i * indices.count + k] = elements[i * columns + j] }
+            for (k, j) in indices.enumerated() { m.storage[i * indices.count + k] = storage[i * columns + j] }
         }
         return m
     }
 
     /// Calls `body` with the elements as a buffer, without copying.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
-        try elements.withUnsafeBufferPointer(body)
+        try storage.withUnsafeBufferPointer(body)
     }
 
     /// Calls `body` with the elements as a mutable buffer, without copying.
     public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (inout UnsafeMutableBufferPointer<Double>) throws -> R
     ) rethrows -> R {
-        try elements.withUnsafeMutableBufferPointer(body)
+        try storage.withUnsafeMutableBufferPointer(body)
     }
 }
 

@@ -106,7 +106,9 @@ public enum Distributions {
         if x <= 0 { return 0 }
         let logFront = a * log(x) - x - lgamma(a)
         if x < a + 1 {
-            var term = 1 / a, sum = term, n = a
+            var term = 1 / a
+            var sum = term
+            var n = a
             for _ in 0..<1_000 {
                 n += 1
                 term *= x / n
@@ -116,7 +118,10 @@ public enum Distributions {
             return min(1, sum * exp(logFront))
         }
         let tiny = 1e-300
-        var b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d
+        var b = x + 1 - a
+        var c = 1 / tiny
+        var d = 1 / b
+        var h = d
         for i in 1...1_000 {
             let an = -Double(i) * (Double(i) - a)
             b += 2
@@ -135,7 +140,8 @@ public enum Distributions {
     /// The `p` quantile of the χ² distribution with `degrees` degrees of freedom (need not be whole).
     public static func chiSquareQuantile(_ p: Double, _ degrees: Double) -> Double {
         precondition(p > 0 && p < 1 && degrees > 0, "a χ² quantile needs 0 < p < 1 and positive degrees of freedom")
-        var lo = 0.0, hi = max(degrees, 1)
+        var lo = 0.0
+        var hi = max(degrees, 1)
         while regularizedGammaP(degrees / 2, hi / 2) < p { hi *= 2 }
         for _ in 0..<200 {
             let mid = (lo + hi) / 2

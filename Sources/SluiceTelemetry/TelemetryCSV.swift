@@ -75,7 +75,9 @@ public enum TelemetryCSV {
         var headerLine = lines[headerIndex]
         if headerLine.hasPrefix("\u{FEFF}") { headerLine = headerLine.dropFirst() }
         let separator = try detectSeparator(header: headerLine, requested: options.separator, source: source)
-        let header = try fields(of: headerLine, separator: separator, source: source, line: headerIndex + 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        let header = try fields(of: headerLine, separator: separator, source: source, line: headerIndex + 1).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         if let blank = header.firstIndex(of: "") {
             throw TelemetryError(file: source, line: headerIndex + 1, message: "column \(blank + 1) of the header has no name")
         }

@@ -37,7 +37,8 @@ public enum Timestamp {
         var offset = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: "Z") {
             index += 1
-        } else if index + 6 == bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"), bytes[index + 3] == UInt8(ascii: ":"),
+        } else if index + 6 == bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"),
+            bytes[index + 3] == UInt8(ascii: ":"),
             let hours = number((index + 1)..<(index + 3)), let minutes = number((index + 4)..<(index + 6)), hours < 24, minutes < 60
         {
             // An offset east of UTC means the UTC time is earlier.

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Sluice: detection quality on SKAB, scoring speed.",
-        subcommands: [SKABCommand.self, ScoringBenchCommand.self])
+        subcommands: [SKABCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self])
 }
 
 struct SKABCommand: AsyncParsableCommand {

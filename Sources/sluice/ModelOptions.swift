@@ -31,7 +31,8 @@ struct DataOptions: ParsableArguments {
     /// Reading options. Label columns are kept out of the sensors but not parsed: models never read them,
     /// and live data may leave them empty.
     func options(sensors: [String]? = nil, minimumRows: Int = 1) -> TelemetryCSV.Options {
-        TelemetryCSV.Options(separator: separatorCharacter, sensors: sensors, filter: asset.map { ("asset", $0) }, minimumRows: minimumRows, readsLabels: false)
+        TelemetryCSV.Options(
+            separator: separatorCharacter, sensors: sensors, filter: asset.map { ("asset", $0) }, minimumRows: minimumRows, readsLabels: false)
     }
 }
 

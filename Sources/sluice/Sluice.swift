@@ -5,7 +5,7 @@ import ArgumentParser
 struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
-        abstract: "Sluice: anomaly models that score a production cell's telemetry, gated before they act.",
+        abstract: "Sluice: models that score a production cell's telemetry and propose orders, gated before they act.",
         discussion: """
             Typical session on the simulated cell:
               sluice simulate --out notebooks-data/simulated-cell.csv
@@ -13,6 +13,6 @@ struct Sluice: AsyncParsableCommand {
               sluice score --model Models/press-01.json --data notebooks-data/simulated-cell.csv --asset press-01
             or all of it at once: sluice demo
             """,
-        subcommands: [DemoCommand.self, SimulateCommand.self, TrainCommand.self, ScoreCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, SimulateCommand.self, TrainCommand.self, ScoreCommand.self, ProposeCommand.self, BenchCommand.self]
     )
 }

@@ -33,7 +33,9 @@ struct TrainCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let rows, rows < 10 { throw ValidationError("--rows must be at least 10") }
-        if let explainedVariance, !(explainedVariance > 0 && explainedVariance <= 1) { throw ValidationError("--explained-variance must be in (0, 1]") }
+        if let explainedVariance, !(explainedVariance > 0 && explainedVariance <= 1) {
+            throw ValidationError("--explained-variance must be in (0, 1]")
+        }
         if let alpha, !(alpha > 0 && alpha < 0.5) { throw ValidationError("--alpha must be in (0, 0.5)") }
         if driftAware, kind != nil || explainedVariance != nil || alpha != nil {
             throw ValidationError("--drift-aware is a fixed configuration: leave out --kind, --explained-variance and --alpha")

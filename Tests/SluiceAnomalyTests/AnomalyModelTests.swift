@@ -1,9 +1,9 @@
 import Foundation
 import Numerics
 import SluiceAnomaly
-import SluiceStatistics
 import SluiceLinearAlgebra
 import SluiceSimulation
+import SluiceStatistics
 import Testing
 
 @Suite("Anomaly models")
@@ -131,7 +131,8 @@ struct AnomalyModelTests {
         func states(_ n: Int) -> Matrix {
             var m = Matrix(rows: n, columns: 20)
             for i in 0..<n {
-                let f1 = random.normal(), f2 = random.normal()
+                let f1 = random.normal()
+                let f2 = random.normal()
                 for j in 0..<19 { m[i, j] = f1 * Double(j % 5 + 1) + f2 * Double(j % 3) + 0.05 * random.normal() }
                 m[i, 19] = random.normal()
             }

@@ -58,7 +58,9 @@ struct TemporalTests {
             #expect(scores.allSatisfy { $0.isFinite })
             #expect(scores[150] > 1, "the absurd sample itself scores as an extreme")
             let settled = 150 + model.filter.window + 1
-            #expect(Double(scores[settled...].filter { $0 > 1 }.count) / Double(scores.count - settled) < 0.2, "scores recover once it has left the window")
+            #expect(
+                Double(scores[settled...].filter { $0 > 1 }.count) / Double(scores.count - settled) < 0.2,
+                "scores recover once it has left the window")
         }
     }
 

@@ -9,7 +9,8 @@ struct FaultDetectionReportTests {
         let simulator = CellSimulator()
         let config = simulator.configuration
         var detected = 0
-        var pinned = 0, pinnedRight = 0
+        var pinned = 0
+        var pinnedRight = 0
         for asset in config.assets {
             let report = try FaultDetectionReport.evaluate(
                 asset: asset, frame: simulator.telemetry(for: asset), faults: simulator.schedule, normalSamples: config.normalSamples,

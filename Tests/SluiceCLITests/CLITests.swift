@@ -83,7 +83,8 @@ struct CLITests {
     }
 
     @Test func scoringLiveDataIgnoresEmptyLabels() throws {
-        _ = try sluice(["simulate", "--samples", "600", "--normal", "600", "--spacing", "300", "--duration", "100", "--out", "normal.csv"], in: directory)
+        _ = try sluice(
+            ["simulate", "--samples", "600", "--normal", "600", "--spacing", "300", "--duration", "100", "--out", "normal.csv"], in: directory)
         #expect(try sluice(["train", "--data", "normal.csv", "--asset", "press-01", "--out", "p.json"], in: directory).status == 0)
         try write("live.csv", "time,asset,temperature,pressure,vibration,current,flow,anomaly\n2026-01-01 01:00:00,press-01,65,5.5,2.2,15,30,\n")
         let result = try sluice(["score", "--model", "p.json", "--data", "live.csv"], in: directory)
@@ -95,5 +96,32 @@ struct CLITests {
         let result = try sluice(["train", "--data", "d.csv", "--drift-aware", "--kind", "mset", "--out", "m.json"], in: directory)
         #expect(result.status != 0)
         #expect(result.err.contains("--drift-aware is a fixed configuration"))
+    }
+
+    @Test func proposeNamesTheMaterialAndTheFieldAtFault() throws {
+        try write(
+            "missing.json",
+            #"[{"item": "A", "warehouse": "W", "unit": "pcs", "supplier": "S", "onHand": 1, "onOrder": 0, "backorders": 0, "demandHistory": [1, 2], "leadTime": 3, "leadTimeStandardDeviation": 0, "reviewPeriod": 1, "orderingCost": 5, "shortageCost": 2, "minimumOrderQuantity": 0, "orderMultiple": 1}]"#
+        )
+        let missing = try sluice(["propose", "--materials", "missing.json"], in: directory)
+        #expect(missing.status != 0)
+        #expect(missing.err.contains("missing.json: material 0: missing 'holdingCost'"), "\(missing.err)")
+        try write(
+            "negative.json",
+            #"[{"item": "A", "warehouse": "W", "unit": "pcs", "supplier": "S", "onHand": 1, "onOrder": 0, "backorders": 0, "demandHistory": [1, 2], "leadTime": 3, "leadTimeStandardDeviation": 0, "reviewPeriod": 1, "holdingCost": -1, "orderingCost": 5, "shortageCost": 2, "minimumOrderQuantity": 0, "orderMultiple": 1}]"#
+        )
+        let negative = try sluice(["propose", "--materials", "negative.json"], in: directory)
+        #expect(negative.status != 0)
+        #expect(negative.err.contains("material 0 (A): holdingCost: must not be negative, got -1.0"), "\(negative.err)")
+    }
+
+    @Test func oracleExitsNonZeroWhenACaseIsOff() throws {
+        try write(
+            "cases.json",
+            #"{"cases": [{"id": "x", "stockpyl_function": "eoq.economic_order_quantity", "parameters": {"fixed_cost_K": 8, "holding_cost_h": 0.225, "demand_rate_lambda": 1300}, "expected": {"order_quantity_Q": 300}, "tolerance": {"abs_tol": 1e-6}}]}"#
+        )
+        let result = try sluice(["bench", "oracle", "cases.json", "--json"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.out.contains(#""id":"x""#) && result.out.contains(#""ok":false"#))
     }
 }
