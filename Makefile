@@ -2,6 +2,7 @@
 SWIFT ?= swift
 SLUICE := .build/release/sluice
 SKAB ?= ../shared/data/skab
+ORACLE ?= ../shared/data/replenishment-oracle.json
 
 .PHONY: deps build demo test bench sample clean
 
@@ -22,6 +23,9 @@ bench: build
 	$(SLUICE) bench skab --data $(SKAB) --predictions predictions --compare
 	python3 scripts/skab_metrics_check.py $(SKAB) predictions
 	$(SLUICE) bench scoring --peer
+	$(SLUICE) bench oracle $(ORACLE)
+	$(SLUICE) bench oracle Tests/SluiceBenchmarksTests/Fixtures/oracle-random-cases.json
+	$(SLUICE) bench replenishment
 
 # Regenerates the sample telemetry and model shipped in notebooks-data/ and Models/.
 sample: build
