@@ -26,6 +26,7 @@ bench: build
 	$(SLUICE) bench oracle $(ORACLE)
 	$(SLUICE) bench oracle Tests/SluiceBenchmarksTests/Fixtures/oracle-random-cases.json
 	$(SLUICE) bench replenishment
+	$(SLUICE) bench gates
 
 # Regenerates the sample telemetry and model shipped in notebooks-data/ and Models/.
 sample: build

@@ -18,12 +18,14 @@ let package = Package(
         .library(name: "SluiceSimulation", targets: ["SluiceSimulation"]),
         .library(name: "SluiceReplenishment", targets: ["SluiceReplenishment"]),
         .library(name: "SluiceStatistics", targets: ["SluiceStatistics"]),
+        .library(name: "SluiceGates", targets: ["SluiceGates"]),
         .library(name: "SluiceBenchmarks", targets: ["SluiceBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // OpenBLAS (CBLAS) and LAPACKE from Debian's libopenblas-dev and liblapacke-dev.
@@ -49,10 +51,16 @@ let package = Package(
             dependencies: ["SluiceLinearAlgebra", "SluiceStatistics"],
             swiftSettings: swiftSettings
         ),
+        // The gate engine: definitions, canary bucketing, the false-positive judge and the stage machine.
+        .target(
+            name: "SluiceGates",
+            dependencies: ["SluiceStatistics", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // Telemetry tables and their CSV format, with errors that name file, line and column.
         .target(
             name: "SluiceTelemetry",
-            dependencies: ["SluiceLinearAlgebra"],
+            dependencies: ["SluiceLinearAlgebra", "SluiceStatistics"],
             swiftSettings: swiftSettings
         ),
         // Anomaly models (Hotelling T², PCA T²+Q, MSET), their control limits and artifacts.
@@ -75,7 +83,10 @@ let package = Package(
         // Benchmarks: the SKAB protocol (F1/FAR/MAR and NAB) and scoring speed.
         .target(
             name: "SluiceBenchmarks",
-            dependencies: ["SluiceAnomaly", "SluiceLinearAlgebra", "SluiceReplenishment", "SluiceSimulation", "SluiceStatistics", "SluiceTelemetry"],
+            dependencies: [
+                "SluiceAnomaly", "SluiceGates", "SluiceLinearAlgebra", "SluiceReplenishment", "SluiceSimulation", "SluiceStatistics",
+                "SluiceTelemetry",
+            ],
             swiftSettings: swiftSettings
         ),
         // The `sluice` command: a thin shell over the libraries.
@@ -84,6 +95,7 @@ let package = Package(
             dependencies: [
                 "SluiceAnomaly",
                 "SluiceBenchmarks",
+                "SluiceGates",
                 "SluiceLinearAlgebra",
                 "SluiceReplenishment",
                 "SluiceSimulation",
@@ -100,6 +112,11 @@ let package = Package(
         .testTarget(
             name: "SluiceReplenishmentTests",
             dependencies: ["SluiceReplenishment", "SluiceStatistics", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceGatesTests",
+            dependencies: ["SluiceGates", "SluiceStatistics", .product(name: "Numerics", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

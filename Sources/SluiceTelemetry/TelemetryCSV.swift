@@ -1,5 +1,6 @@
 import Foundation
 import SluiceLinearAlgebra
+import SluiceStatistics
 
 /// Reading and writing telemetry as delimited text (CSV with `,`, `;` or tab).
 ///
@@ -245,28 +246,11 @@ public enum TelemetryCSV {
     }
 
     static func missingColumnMessage(_ name: String, header: [String]) -> String {
-        let close = header.map { ($0, editDistance($0.lowercased(), name.lowercased())) }.filter { $0.1 <= max(2, name.count / 4) }.min {
-            $0.1 < $1.1
-        }
+        let close = header.map { ($0, SluiceStatistics.editDistance($0.lowercased(), name.lowercased())) }.filter { $0.1 <= max(2, name.count / 4) }
+            .min {
+                $0.1 < $1.1
+            }
         if let close { return "missing column; did you mean '\(close.0)'?" }
         return "missing column; the header has: \(header.joined(separator: ", "))"
-    }
-
-    /// The Levenshtein distance between two strings.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a)
-        let b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = previous
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }

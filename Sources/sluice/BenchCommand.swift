@@ -6,8 +6,8 @@ import SluiceLinearAlgebra
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure Sluice: detection quality on SKAB, scoring speed.",
-        subcommands: [SKABCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self])
+        abstract: "Measure Sluice: detection on SKAB, scoring speed, policy conformance, replenishment, the gate judge.",
+        subcommands: [SKABCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self, GatesBenchCommand.self])
 }
 
 struct SKABCommand: AsyncParsableCommand {

@@ -13,6 +13,8 @@ struct Sluice: AsyncParsableCommand {
               sluice score --model Models/press-01.json --data notebooks-data/simulated-cell.csv --asset press-01
             or all of it at once: sluice demo
             """,
-        subcommands: [DemoCommand.self, SimulateCommand.self, TrainCommand.self, ScoreCommand.self, ProposeCommand.self, BenchCommand.self]
+        subcommands: [
+            DemoCommand.self, SimulateCommand.self, TrainCommand.self, ScoreCommand.self, ProposeCommand.self, GatesCommand.self, BenchCommand.self,
+        ]
     )
 }

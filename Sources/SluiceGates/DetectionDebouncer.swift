@@ -1,0 +1,73 @@
+public import Foundation
+
+/// Turns scores into detections for one action type: a detection needs `consecutive` scores over the
+/// threshold in a row; an asset has at most one open action; after an action is raised the asset stays
+/// silent for `silentPeriod`; and an asset whose telemetry coverage is below the minimum raises nothing,
+/// with the reason said. One fault raises one action, not a storm.
+public struct DetectionDebouncer: Sendable, Codable, Equatable {
+    /// What one observation led to.
+    public enum Outcome: Sendable, Equatable {
+        /// Nothing to raise.
+        case none
+        /// Raise an action (or recommendation) now.
+        case detection
+        /// Over the threshold, but held back, and why.
+        case suppressed(String)
+        /// Coverage too low to act on this asset, and by how much.
+        case blocked(String)
+    }
+
+    /// Scores over the threshold needed in a row.
+    public let consecutive: Int
+    /// Silence after an action is raised, in seconds.
+    public let silentPeriod: TimeInterval
+    /// The least telemetry coverage to act on.
+    public let minimumCoverage: Double
+    private var runs: [String: Int] = [:]
+    private var open: Set<String> = []
+    private var silentUntil: [String: Date] = [:]
+
+    /// A debouncer with the gate's settings.
+    public init(consecutive: Int, silentPeriod: TimeInterval, minimumCoverage: Double) {
+        self.consecutive = max(1, consecutive)
+        self.silentPeriod = max(0, silentPeriod)
+        self.minimumCoverage = minimumCoverage
+    }
+
+    /// The debouncer of a gate definition.
+    public init(definition: GateDefinition) {
+        self.init(consecutive: definition.debounce, silentPeriod: definition.silentPeriod, minimumCoverage: definition.minimumCoverage)
+    }
+
+    /// Feeds one score of `asset` (1.0 is the threshold) with the asset's current telemetry coverage.
+    public mutating func observe(asset: String, score: Double, coverage: Double, at now: Date) -> Outcome {
+        guard coverage >= minimumCoverage else {
+            runs[asset] = 0
+            return .blocked(
+                "telemetry coverage \(Int((coverage * 100).rounded())) % is below the \(Int((minimumCoverage * 100).rounded())) % this gate needs")
+        }
+        guard score > 1 else {
+            runs[asset] = 0
+            return .none
+        }
+        let run = (runs[asset] ?? 0) + 1
+        runs[asset] = run
+        guard run >= consecutive else { return .none }
+        if open.contains(asset) { return .suppressed("an action for \(asset) is already open") }
+        if let until = silentUntil[asset], now < until {
+            return .suppressed("\(asset) is silent for another \(Int(until.timeIntervalSince(now).rounded())) s after its last action")
+        }
+        runs[asset] = 0
+        open.insert(asset)
+        silentUntil[asset] = now.addingTimeInterval(silentPeriod)
+        return .detection
+    }
+
+    /// The asset's open action was decided or expired: it may raise another once its silent period is over.
+    public mutating func close(asset: String) {
+        open.remove(asset)
+    }
+
+    /// Whether `asset` has an open action.
+    public func hasOpenAction(_ asset: String) -> Bool { open.contains(asset) }
+}
