@@ -83,7 +83,19 @@ private struct Spec: Decodable {
         let name: String
         let payload: Variant.Payload?
         let enabled: Bool
-        let feature_enabled: Bool?
+        let featureEnabled: Bool?
+
+        private enum CodingKeys: String, CodingKey {
+            case name, payload, enabled
+            case featureEnabled = "feature_enabled"
+        }
+
+        init(name: String, payload: Variant.Payload?, enabled: Bool, featureEnabled: Bool?) {
+            self.name = name
+            self.payload = payload
+            self.enabled = enabled
+            self.featureEnabled = featureEnabled
+        }
     }
     struct VariantTest: Decodable {
         let description: String
@@ -133,16 +145,16 @@ private func enablingStrategy(_ feature: Spec.Feature, _ context: Spec.Context) 
 }
 
 private func variant(_ feature: Spec.Feature?, _ context: Spec.Context) -> Spec.VariantResult {
-    guard let feature else { return .init(name: "disabled", payload: nil, enabled: false, feature_enabled: false) }
+    guard let feature else { return .init(name: "disabled", payload: nil, enabled: false, featureEnabled: false) }
     let (enabled, strategy) = enablingStrategy(feature, context)
-    guard enabled else { return .init(name: "disabled", payload: nil, enabled: false, feature_enabled: false) }
+    guard enabled else { return .init(name: "disabled", payload: nil, enabled: false, featureEnabled: false) }
     let fromStrategy = strategy?.variants ?? []
     let variants = fromStrategy.isEmpty ? (feature.variants ?? []) : fromStrategy
     let total = variants.reduce(0) { $0 + $1.weight }
-    guard total > 0 else { return .init(name: "disabled", payload: nil, enabled: false, feature_enabled: true) }
+    guard total > 0 else { return .init(name: "disabled", payload: nil, enabled: false, featureEnabled: true) }
     if let forced = variants.first(where: { v in (v.overrides ?? []).contains { o in context.value(o.contextName).map(o.values.contains) ?? false } })
     {
-        return .init(name: forced.name, payload: forced.payload, enabled: true, feature_enabled: true)
+        return .init(name: forced.name, payload: forced.payload, enabled: true, featureEnabled: true)
     }
     let stickiness = fromStrategy.isEmpty ? (variants.first?.stickiness ?? "default") : (strategy?.parameters?["stickiness"] ?? "default")
     let group = fromStrategy.isEmpty ? feature.name : (strategy?.parameters?["groupId"] ?? feature.name)
@@ -151,9 +163,9 @@ private func variant(_ feature: Spec.Feature?, _ context: Spec.Context) -> Spec.
     var counter = 0
     for v in variants where v.weight > 0 {
         counter += v.weight
-        if counter >= target { return .init(name: v.name, payload: v.payload, enabled: true, feature_enabled: true) }
+        if counter >= target { return .init(name: v.name, payload: v.payload, enabled: true, featureEnabled: true) }
     }
-    return .init(name: "disabled", payload: nil, enabled: false, feature_enabled: true)
+    return .init(name: "disabled", payload: nil, enabled: false, featureEnabled: true)
 }
 
 @Suite("Unleash client specification", .enabled(if: specifications != nil, "needs ../shared/data/unleash-client-spec beside the repository"))
