@@ -89,13 +89,6 @@ private struct Spec: Decodable {
             case name, payload, enabled
             case featureEnabled = "feature_enabled"
         }
-
-        init(name: String, payload: Variant.Payload?, enabled: Bool, featureEnabled: Bool?) {
-            self.name = name
-            self.payload = payload
-            self.enabled = enabled
-            self.featureEnabled = featureEnabled
-        }
     }
     struct VariantTest: Decodable {
         let description: String
