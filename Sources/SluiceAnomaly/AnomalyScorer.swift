@@ -82,17 +82,7 @@ public struct AnomalyScorer: Sendable {
             projection = .identity(p)
             let twoH2 = 2 * bandwidth * bandwidth
             let norms = (0..<memory.rows).map { r in memory.row(r).reduce(0) { $0 + $1 * $1 } }
-            var similarity = Matrix(rows: memory.rows, columns: memory.rows)
-            for a in 0..<memory.rows {
-                for b in 0..<memory.rows {
-                    var s = 0.0
-                    for j in 0..<p {
-                        let d = memory[a, j] - memory[b, j]
-                        s += d * d
-                    }
-                    similarity[a, b] = exp(-s / twoH2) + (a == b ? (model.parameters.ridge ?? 1e-6) : 0)
-                }
-            }
+            let similarity = AnomalyTrainer.similarityMatrix(memory: memory, bandwidth: bandwidth, ridge: model.parameters.ridge ?? 1e-6)
             // The ridge was chosen at fit time so that this factorisation succeeds.
             let inverse = try similarity.choleskySolve(.identity(memory.rows))
             mset = MSETState(

@@ -50,22 +50,29 @@ extension AnomalyTrainer {
         // Near-duplicate memory states make the Gaussian similarity numerically semi-definite: take the
         // smallest ridge that lets it factorise, and store it, so scoring factorises the same matrix.
         for ridge in [1e-6, 1e-5, 1e-4, 1e-3, 1e-2] {
-            var similarity = Matrix(rows: memory.rows, columns: memory.rows)
-            for a in 0..<memory.rows {
-                for b in 0..<memory.rows {
-                    var s = 0.0
-                    for j in 0..<p {
-                        let d = memory[a, j] - memory[b, j]
-                        s += d * d
-                    }
-                    similarity[a, b] = exp(-s / (2 * bandwidth * bandwidth)) + (a == b ? ridge : 0)
-                }
-            }
+            let similarity = similarityMatrix(memory: memory, bandwidth: bandwidth, ridge: ridge)
             if (try? similarity.choleskySolve(.identity(memory.rows))) != nil {
                 parameters.ridge = ridge
                 return chosen
             }
         }
         throw AnomalyModelError.noUsableFeatures("the MSET memory states are too alike to estimate from")
+    }
+
+    /// The Gaussian similarity of every pair of memory states, `exp(−‖a − b‖² / 2h²)`, plus `ridge` on the
+    /// diagonal: the matrix MSET solves against, built the same way at fit time and at scoring time.
+    static func similarityMatrix(memory: Matrix, bandwidth: Double, ridge: Double) -> Matrix {
+        var similarity = Matrix(rows: memory.rows, columns: memory.rows)
+        for a in 0..<memory.rows {
+            for b in 0..<memory.rows {
+                var s = 0.0
+                for j in 0..<memory.columns {
+                    let d = memory[a, j] - memory[b, j]
+                    s += d * d
+                }
+                similarity[a, b] = exp(-s / (2 * bandwidth * bandwidth)) + (a == b ? ridge : 0)
+            }
+        }
+        return similarity
     }
 }
