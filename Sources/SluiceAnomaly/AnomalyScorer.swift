@@ -152,21 +152,8 @@ public struct AnomalyScorer: Sendable {
     /// filter (other models score sequences); `workspace` holds one value per feature.
     public func score(state: UnsafePointer<Double>, workspace: UnsafeMutablePointer<Double>) -> Double {
         precondition(scoresSingleStates, "single-state scoring is for T² and PCA models without a filter")
-        return scoreState(state, workspace)
-    }
-
-    func scoreState(_ state: UnsafePointer<Double>, _ u: UnsafeMutablePointer<Double>) -> Double {
-        BLAS.multiply(state: state, by: foldedProjection, into: u)
-        var t2 = 0.0
-        var q = 0.0
-        for j in 0..<retained {
-            let v = u[j] - foldedOffset[j]
-            t2 += v * v
-        }
-        for j in retained..<features {
-            let v = u[j] - foldedOffset[j]
-            q += v * v
-        }
+        BLAS.multiply(state: state, by: foldedProjection, into: workspace)
+        let (t2, q) = Self.splitSquares(workspace, minus: foldedOffset, retained: retained, features: features)
         return model.kind == .pcaT2Q ? max(t2 / primaryLimit, q / qLimit) : t2 / primaryLimit
     }
 
@@ -231,6 +218,22 @@ public struct AnomalyScorer: Sendable {
 
     private static let blockRows = 4096
 
+    /// The sums of squares of `u − shift` over the first `retained` coordinates (T²) and the rest (Q).
+    @inline(__always)
+    private static func splitSquares(_ u: UnsafePointer<Double>, minus shift: [Double], retained: Int, features: Int) -> (Double, Double) {
+        var t2 = 0.0
+        var q = 0.0
+        for j in 0..<retained {
+            let v = u[j] - shift[j]
+            t2 += v * v
+        }
+        for j in retained..<features {
+            let v = u[j] - shift[j]
+            q += v * v
+        }
+        return (t2, q)
+    }
+
     private func projectedStatistics(_ x: Matrix, projection: Matrix, offset: [Double]?) -> Statistics {
         let n = x.rows
         let p = features
@@ -247,17 +250,7 @@ public struct AnomalyScorer: Sendable {
                 let count = min(block, n - start)
                 BLAS.multiply(rows: xs.baseAddress! + start * p, count: count, by: projection, into: buffer)
                 for r in 0..<count {
-                    let u = buffer + r * p
-                    var t2 = 0.0
-                    var qq = 0.0
-                    for j in 0..<k {
-                        let v = u[j] - shift[j]
-                        t2 += v * v
-                    }
-                    for j in k..<p {
-                        let v = u[j] - shift[j]
-                        qq += v * v
-                    }
+                    let (t2, qq) = Self.splitSquares(buffer + r * p, minus: shift, retained: k, features: p)
                     primary[start + r] = t2
                     if !q.isEmpty { q[start + r] = qq }
                 }
