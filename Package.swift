@@ -20,12 +20,24 @@ let package = Package(
         .library(name: "SluiceStatistics", targets: ["SluiceStatistics"]),
         .library(name: "SluiceGates", targets: ["SluiceGates"]),
         .library(name: "SluiceBenchmarks", targets: ["SluiceBenchmarks"]),
+        .library(name: "SluiceStore", targets: ["SluiceStore"]),
+        .library(name: "SluiceService", targets: ["SluiceService"]),
+        .library(name: "SluiceServer", targets: ["SluiceServer"]),
+        .library(name: "SluiceMQTT", targets: ["SluiceMQTT"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // OpenBLAS (CBLAS) and LAPACKE from Debian's libopenblas-dev and liblapacke-dev.
@@ -89,6 +101,56 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The store: SQLite through GRDB, versioned migrations, one repository protocol per table, the audit chain.
+        .target(
+            name: "SluiceStore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Mosquitto's client library from Debian's libmosquitto-dev.
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        // MQTT subscriber and publisher over libmosquitto.
+        .target(
+            name: "SluiceMQTT",
+            dependencies: ["CMosquitto"],
+            swiftSettings: swiftSettings
+        ),
+        // The decision service: ingest, twin state, the pipeline to soft actions, decisions, dispatch, audit, tokens.
+        .target(
+            name: "SluiceService",
+            dependencies: [
+                "SluiceAnomaly", "SluiceGates", "SluiceLinearAlgebra", "SluiceReplenishment", "SluiceStore", "SluiceTelemetry",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP API over the decision service (Hummingbird): routes, roles, the event stream, metrics.
+        .target(
+            name: "SluiceServer",
+            dependencies: [
+                "SluiceGates", "SluiceMQTT", "SluiceService", "SluiceStore",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
         // The `sluice` command: a thin shell over the libraries.
         .executableTarget(
             name: "sluice",
@@ -99,8 +161,18 @@ let package = Package(
                 "SluiceLinearAlgebra",
                 "SluiceReplenishment",
                 "SluiceSimulation",
+                "SluiceMQTT",
+                "SluiceServer",
+                "SluiceService",
+                "SluiceStore",
                 "SluiceTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -139,7 +211,37 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceCLITests",
-            dependencies: ["sluice"],
+            dependencies: [
+                "sluice", "SluiceStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceStoreTests",
+            dependencies: ["SluiceStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceServiceTests",
+            dependencies: ["SluiceService", "SluiceStore", "SluiceGates", "SluiceSimulation", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceServerTests",
+            dependencies: [
+                "SluiceServer", "SluiceService", "SluiceStore", "SluiceGates",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceMQTTTests",
+            dependencies: ["SluiceMQTT"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -68,6 +68,11 @@ public struct DetectionDebouncer: Sendable, Codable, Equatable {
         open.remove(asset)
     }
 
+    /// Marks `asset` as having an open action (restoring the debouncer from the queue after a restart).
+    public mutating func markOpen(asset: String) {
+        open.insert(asset)
+    }
+
     /// Whether `asset` has an open action.
     public func hasOpenAction(_ asset: String) -> Bool { open.contains(asset) }
 }

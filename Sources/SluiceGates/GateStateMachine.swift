@@ -117,6 +117,30 @@ public struct GateStateMachine: Sendable, Codable, Equatable {
         passed = false
     }
 
+    /// A gate starting at `stage` rather than at the first one: for demos and rehearsals, which show a gate
+    /// acting without the days of evidence a real deployment needs to earn its stages.
+    public init(definition: GateDefinition, startingAt stage: Int, now: Date) {
+        self.init(definition: definition, now: now)
+        let stage = min(max(0, stage), definition.stages.count - 1)
+        self.stage = stage
+        judge = FalsePositiveJudge(settings: definition.judge, minimumSample: definition.stages[stage].minimumSample)
+    }
+
+    /// The same running state under an edited definition; the stage is kept (or clamped to the new last
+    /// stage) and the judge keeps its evidence.
+    public func replacingDefinition(with definition: GateDefinition) -> GateStateMachine {
+        var copy = GateStateMachine(definition: definition, now: stageEnteredAt)
+        copy.stage = min(stage, definition.stages.count - 1)
+        copy.status = status
+        copy.enabled = enabled
+        copy.judge = judge
+        copy.stageEnteredAt = stageEnteredAt
+        copy.passed = passed
+        copy.signedOffBy = signedOffBy
+        copy.statusBeforePause = statusBeforePause
+        return copy
+    }
+
     /// The current stage's definition.
     public var currentStage: GateDefinition.Stage { definition.stages[stage] }
 
@@ -259,9 +283,9 @@ public struct GateStateMachine: Sendable, Codable, Equatable {
         return [.record(event(.signedOff, who, reason, now, stage, judge.evidence))]
     }
 
-    /// Stops acting for now (every asset in recommendation mode); anyone but edge clients may pause.
+    /// Stops acting for now (every asset in recommendation mode); an admin's call.
     public mutating func pause(by who: Identity, reason: String, at now: Date) throws -> [GateAction] {
-        try require(who, in: [.admin, .sponsor, .operator, .data], to: "pause")
+        try require(who, in: [.admin], to: "pause")
         try requireReason(reason)
         guard status == .running || status == .holding else {
             throw GateRefusal(.conflict, "only a running or holding gate can be paused (status \(status.rawValue))")
@@ -288,9 +312,9 @@ public struct GateStateMachine: Sendable, Codable, Equatable {
         }
     }
 
-    /// Takes the gate back to recommendations for every asset, by a person's decision.
+    /// Takes the gate back to recommendations for every asset, by an admin's decision.
     public mutating func abort(by who: Identity, reason: String, at now: Date) throws -> [GateAction] {
-        try require(who, in: [.admin, .sponsor], to: "abort")
+        try require(who, in: [.admin], to: "abort")
         try requireReason(reason)
         guard status != .aborted else { throw GateRefusal(.conflict, "the gate is already aborted") }
         status = .aborted

@@ -1,71 +1,152 @@
 import ArgumentParser
 import Foundation
-import SluiceAnomaly
-import SluiceBenchmarks
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import SluiceGates
 import SluiceLinearAlgebra
+import SluiceReplenishment
+import SluiceServer
+import SluiceService
 import SluiceSimulation
-import SluiceTelemetry
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Simulate a cell, train a model per asset on its normal hour, and show what it detects.",
+        abstract: "Run the decision service on the simulated cell, with live telemetry, faults and material consumption.",
         discussion: """
-            Writes the simulated telemetry and one model per asset under --out-dir, then scores the second hour of
-            each asset, where a fault starts every ten minutes. Detections need --debounce scores in a row over
-            the threshold (1.0), so one fault raises one detection. For each injected fault it prints whether and
-            how fast it was detected and the sensors that drove the score; detections outside every fault are
-            counted as false alarms.
+            Starts `sluice serve` on a fresh store under --out-dir, a stand-in ERP/MES on --erp-port, and the
+            simulated cell: three assets push a sample a second (a fault starts on one of them every 40 s from the
+            20th second), and the materials are consumed every 5 s until they fall through their reorder points.
+            Prints the URL and a token for each role. Soft actions appear within a minute; approve one and watch
+            it reach the ERP/MES. The demo starts every gate at its last stage (100 %) so actions appear at once:
+            a real deployment starts each gate in shadow and lets it earn its stages. Stops on Ctrl-C, or after
+            --duration seconds.
             """)
 
-    @Option(help: "Seed of the simulated cell.") var seed: UInt64 = 42
-    @Option(help: "Model kind: hotelling-t2, pca-t2q or mset.") var kind: AnomalyModelKind = .pcaT2Q
-    @Option(help: "Consecutive scores over the threshold before a detection is raised.") var debounce = 3
-    @Option(help: "Folder for the telemetry and the models.") var outDir = "demo-output"
-
-    func validate() throws {
-        guard debounce >= 1 else { throw ValidationError("--debounce must be at least 1") }
-    }
+    @OptionGroup var catalog: CatalogOptions
+    @Option(help: "Port of the API.") var port = 8080
+    @Option(help: "Port of the stand-in ERP/MES.") var erpPort = 8090
+    @Option(help: "Folder for the demo's store.") var outDir = "demo-output"
+    @Option(help: "Stop after this many seconds (0: run until Ctrl-C).") var duration = 0
+    @Option(help: "Seed of the simulated cell.") var seed: UInt64 = 7
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "warning"
 
     func run() async throws {
         try await reportingErrors {
             BLAS.setThreadCount(1)
+            let logger = makeLogger(level: try sluice.logLevel(logLevel))
             try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-            let simulator = CellSimulator(configuration: .init(seed: seed))
-            let config = simulator.configuration
-            let telemetryPath = (outDir as NSString).appendingPathComponent("simulated-cell.csv")
-            try simulator.csv().write(toFile: telemetryPath, atomically: true, encoding: .utf8)
-            print(
-                "Simulated cell (seed \(seed)): \(config.assets.joined(separator: ", ")); \(config.samples) s each, faults after the first \(config.normalSamples) s → \(telemetryPath)"
-            )
-            var detected = 0
-            var falseAlarms = 0
-            let faults = simulator.schedule
-            for asset in config.assets {
-                let frame = try TelemetryCSV.read(path: telemetryPath, options: .init(filter: ("asset", asset)))
-                let report = try FaultDetectionReport.evaluate(
-                    asset: asset, frame: frame, faults: faults, normalSamples: config.normalSamples, configuration: TrainingConfiguration(kind: kind),
-                    debounce: debounce)
-                let modelPath = (outDir as NSString).appendingPathComponent("\(asset).\(kind.rawValue).v1.json")
-                try report.model.save(to: modelPath)
-                print("\n\(asset): \(kind.rawValue) model → \(modelPath)")
-                for detection in report.detections {
-                    let fault = detection.fault
-                    let what = "  \(pad(fault.kind.rawValue, 11)) on \(pad(fault.sensor, 11)) at +\(fault.start)s:"
-                    guard let episode = detection.episode, let delay = detection.delay else {
-                        print("\(what) not detected")
-                        continue
-                    }
-                    detected += 1
-                    let drivers = detection.drivers.prefix(2).map { "\($0.sensor) \(Int((100 * $0.share).rounded())) %" }.joined(separator: ", ")
-                    print("\(what) detected after \(delay) s, peak score \(String(format: "%.1f", episode.peak)), driven by \(drivers)")
-                }
-                falseAlarms += report.falseAlarms
-                print("  false alarms: \(report.falseAlarms) in \(config.samples - config.normalSamples) s outside the faults")
+            let storePath = (outDir as NSString).appendingPathComponent("demo.sqlite")
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
+
+            var configuration = RuntimeConfiguration()
+            configuration.storePath = storePath
+            configuration.cells = catalog.cells
+            configuration.gates = catalog.gates
+            configuration.models = catalog.models
+            configuration.port = port
+            configuration.dispatch.url = "http://127.0.0.1:\(erpPort)"
+            configuration.dispatch.baseDelay = 0.5
+            let loaded = try catalog.load()
+            for gate in loaded.gates.values { configuration.engine.startingStages[gate.id] = gate.stages.count - 1 }
+            let runtime = try SluiceRuntime(configuration: configuration, logger: logger)
+            let cell = loaded.cells.keys.sorted().first!
+            var tokens: [(String, String)] = []
+            for (name, role) in [("olivia", Identity.Role.operator), ("sam", .sponsor), ("ada", .admin), ("dana", .data), ("edge-sim", .edge)] {
+                let issued = try runtime.tokens.create(name: name, role: role, cell: role == .admin ? nil : cell, by: .local("demo"))
+                tokens.append((role.rawValue, issued.token))
             }
-            print("\nDetected \(detected) of \(faults.count) injected faults; \(falseAlarms) false alarms.")
+            let issuedTokens = tokens
+            let edgeToken = tokens.first { $0.0 == "edge" }!.1
+            let operatorToken = tokens.first { $0.0 == "operator" }!.1
+            let sink = ERPSink()
+            let erp = Application(
+                router: sink.router(), configuration: .init(address: .hostname("127.0.0.1", port: erpPort), serverName: "erp-sink"),
+                logger: logger)
+
+            let simulation = SimulatedCellService(
+                cell: loaded.cells[cell]!, seed: seed, client: APIClient(base: "http://127.0.0.1:\(port)", token: edgeToken), logger: logger,
+                stopAfter: duration > 0 ? .seconds(duration) : nil)
+            try await runtime.run(companions: [erp, simulation]) { boundPort in
+                Self.banner(port: boundPort, erpPort: erpPort, store: storePath, tokens: issuedTokens, operatorToken: operatorToken)
+            }
+            let counts = try runtime.store.read { try $0.actions.countByState(cells: nil) }
+            print("demo stopped: actions by state \(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+            print("ERP/MES calls received: \(sink.calls.count) (\(sink.acceptedKeys.count) distinct idempotency keys)")
         }
     }
 
-    private func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
+    static func banner(port: Int, erpPort: Int, store: String, tokens: [(String, String)], operatorToken: String) {
+        say(
+            """
+            Sluice demo running at http://127.0.0.1:\(port)   (store \(store), stand-in ERP/MES at http://127.0.0.1:\(erpPort))
+            Tokens:
+            \(tokens.map { "  \($0.0.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n"))
+            Try:
+              curl -s -H 'Authorization: Bearer \(operatorToken)' 'http://127.0.0.1:\(port)/v1/actions?state=pending'
+              curl -N -H 'Authorization: Bearer \(operatorToken)' http://127.0.0.1:\(port)/v1/events
+              curl -s -X POST -H 'Authorization: Bearer \(operatorToken)' http://127.0.0.1:\(port)/v1/actions/<id>/approve
+              curl -s http://127.0.0.1:\(erpPort)/_calls
+            Faults start on press-01 at 20 s; materials fall through their reorder points within about 30 s. Ctrl-C stops.
+            """)
+    }
+}
+
+/// The demo's simulated cell as a service: pushes telemetry once a second and material consumption every
+/// 5 s, re-timed to now; after `stopAfter`, asks the whole demo to shut down gracefully.
+struct SimulatedCellService: Service {
+    let cell: CellDefinition
+    let seed: UInt64
+    let client: APIClient
+    let logger: Logger
+    let stopAfter: Duration?
+
+    func run() async throws {
+        let assets = cell.assets.map(\.id)
+        let simulator = CellSimulator(
+            configuration: .init(seed: seed, assets: assets, samples: 3_600, normalSamples: 0, faultSpacing: 40, faultDuration: 30))
+        let frames = assets.map { simulator.telemetry(for: $0) }
+        var materials = cell.materials
+        let clock = ContinuousClock()
+        let start = clock.now
+        var second = 0
+        // Give the server a moment to bind.
+        try await Task.sleep(for: .milliseconds(500))
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            if let stopAfter, clock.now - start >= stopAfter {
+                // The same path as Ctrl-C: every service finishes what it is doing and the store is checkpointed.
+                kill(getpid(), SIGTERM)
+                try? await gracefulShutdown()
+                return
+            }
+            let now = Date()
+            let t = second % 3_600
+            var samples: [TelemetryBatch.Outgoing] = []
+            for (a, frame) in frames.enumerated() {
+                var values: [String: Double] = [:]
+                for (j, sensor) in frame.sensors.enumerated() { values[sensor] = frame.values[t, j] }
+                samples.append(TelemetryBatch.Outgoing(asset: assets[a], time: now, values: values))
+            }
+            var movements: [TelemetryBatch.OutgoingMovement] = []
+            if second % 5 == 4 {
+                for index in materials.indices {
+                    let material = materials[index]
+                    let reorderPoint = (try? ReplenishmentPlanner.propose(material))?.reorderPoint ?? 0
+                    // Enough to reach the reorder point in about six rounds, then a steady trickle.
+                    let gap = material.inventoryPosition - reorderPoint
+                    let quantity = max(1, (gap / 6).rounded(.up))
+                    materials[index].onHand = max(0, material.onHand - quantity)
+                    movements.append(.init(item: material.item, kind: .consumption, quantity: quantity, time: now))
+                }
+            }
+            do {
+                _ = try await client.ingest(TelemetryBatch.json(samples: samples, movements: movements))
+            } catch {
+                logger.warning("demo telemetry not sent", metadata: ["error": "\(error)"])
+            }
+            second += 1
+            try? await clock.sleep(until: start + .seconds(second))
+        }
+    }
 }

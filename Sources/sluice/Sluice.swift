@@ -14,7 +14,10 @@ struct Sluice: AsyncParsableCommand {
             or all of it at once: sluice demo
             """,
         subcommands: [
-            DemoCommand.self, SimulateCommand.self, TrainCommand.self, ScoreCommand.self, ProposeCommand.self, GatesCommand.self, BenchCommand.self,
+            DemoCommand.self, ServeCommand.self, ReplayCommand.self, TokensCommand.self, ActionsCommand.self, AuditCommand.self, MigrateCommand.self,
+            EvaluateCommand.self, SimulateCommand.self, TrainCommand.self, ScoreCommand.self, ProposeCommand.self, GatesCommand.self,
+            BenchCommand.self,
+            ERPSinkCommand.self,
         ]
     )
 }

@@ -1,5 +1,5 @@
-/// A problem in a gate definition file, located by file and line, with what to write instead.
-public struct GateDefinitionError: Error, Sendable, Equatable, CustomStringConvertible {
+/// A problem in a configuration file (a gate, a cell), located by file and line, with what to write instead.
+public struct ConfigurationFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file.
     public let file: String
     /// The 1-based line, when the problem is at one place.
@@ -22,3 +22,6 @@ public struct GateDefinitionError: Error, Sendable, Equatable, CustomStringConve
         (line.map { "\(file):\($0): " } ?? "\(file): ") + message + (suggestion.map { "; \($0)" } ?? "")
     }
 }
+
+/// A problem in a gate definition file.
+public typealias GateDefinitionError = ConfigurationFileError

@@ -1,0 +1,79 @@
+import Foundation
+public import Hummingbird
+public import Logging
+import NIOCore
+public import SluiceService
+import SluiceStore
+
+/// What the HTTP API runs on.
+public struct APIServices: Sendable {
+    /// The decision engine.
+    public var engine: DecisionEngine
+    /// Token checks and management.
+    public var tokens: TokenAuthority
+    /// Health of the MQTT subscription, if there is one: nil when MQTT is off.
+    public var mqttConnected: (@Sendable () -> Bool)?
+
+    /// The services.
+    public init(engine: DecisionEngine, tokens: TokenAuthority, mqttConnected: (@Sendable () -> Bool)? = nil) {
+        self.engine = engine
+        self.tokens = tokens
+        self.mqttConnected = mqttConnected
+    }
+}
+
+/// The routes of the API, documented in `openapi.yaml` (a test keeps the two in step).
+public func buildRouter(_ services: APIServices) -> Router<SluiceRequestContext> {
+    let router = Router(context: SluiceRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.get("health") { _, _ in try health(services) }
+    router.get("metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: services.engine.metrics.render())))
+    }
+    router.get("openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+    }
+    let api = router.group("v1").add(middleware: AuthenticationMiddleware(tokens: services.tokens))
+    TelemetryController(engine: services.engine).addRoutes(to: api)
+    ActionsController(engine: services.engine).addRoutes(to: api)
+    GatesController(engine: services.engine).addRoutes(to: api)
+    AdminController(engine: services.engine, tokens: services.tokens).addRoutes(to: api)
+    EventsController(engine: services.engine).addRoutes(to: api)
+    return router
+}
+
+/// The HTTP server as a service of a `ServiceGroup`.
+public func buildApplication(
+    _ services: APIServices, host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(services),
+        configuration: .init(address: .hostname(host, port: port), serverName: "sluice"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+        logger: logger)
+}
+
+/// `GET /health`: the store, the audit log, the outbox and MQTT, with 503 when something needs a person.
+func health(_ services: APIServices) throws -> Response {
+    struct Health: Encodable {
+        var status: String
+        var store: String
+        var auditRecords: Int64
+        var outbox: [String: Int]
+        var actions: [String: Int]
+        var mqtt: String
+    }
+    let engine = services.engine
+    let (checkpoint, outbox, actions) = try engine.store.read { session in
+        (try session.audit.checkpoint(), try session.outbox.countByState(), try session.actions.countByState(cells: nil))
+    }
+    let mqtt = services.mqttConnected.map { $0() ? "connected" : "disconnected" } ?? "off"
+    let healthy = mqtt != "disconnected"
+    return try APICoding.json(
+        Health(
+            status: healthy ? "ok" : "degraded", store: URL(fileURLWithPath: engine.store.location).lastPathComponent, auditRecords: checkpoint.size,
+            outbox: outbox, actions: actions, mqtt: mqtt),
+        status: healthy ? .ok : .serviceUnavailable)
+}

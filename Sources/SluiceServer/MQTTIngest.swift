@@ -1,0 +1,73 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import SluiceGates
+import SluiceMQTT
+public import SluiceService
+
+/// Telemetry from an MQTT broker: subscribes (QoS 1, persistent session) to `sluice/<cell>/telemetry`
+/// and ingests each message as a batch, exactly as `POST /v1/telemetry` would, with the topic's cell as
+/// the sender's scope. Refused samples are logged with their reasons.
+public final class MQTTIngest: Service {
+    /// Where to subscribe.
+    public struct Settings: Sendable {
+        /// `mqtt://[user:password@]host[:port]`.
+        public var url: String
+        /// Topic filters; the cell is the topic level after `sluice/`.
+        public var topics: [String]
+        /// The client id; the broker keeps this session's messages while Sluice is away.
+        public var clientID: String
+
+        /// Settings for `url`.
+        public init(url: String, topics: [String] = ["sluice/+/telemetry"], clientID: String = "sluice-server") {
+            self.url = url
+            self.topics = topics
+            self.clientID = clientID
+        }
+    }
+
+    let subscriber: MQTTSubscriber
+    let engine: DecisionEngine
+    let logger: Logger
+
+    /// A listener for `settings` feeding `engine`.
+    public init(settings: Settings, engine: DecisionEngine, logger: Logger) throws {
+        subscriber = try MQTTSubscriber(configuration: MQTTConfiguration(url: settings.url, topics: settings.topics, clientID: settings.clientID))
+        self.engine = engine
+        self.logger = logger
+    }
+
+    /// Whether the broker connection is up.
+    public var isConnected: Bool { subscriber.isConnected }
+
+    /// Listens until shutdown.
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await self.subscriber.run { message in self.handle(message) }
+        }
+    }
+
+    /// Ingests one message; the cell comes from the topic `sluice/<cell>/…`.
+    func handle(_ message: MQTTMessage) {
+        let levels = message.topic.split(separator: "/")
+        guard levels.count >= 2, let cell = engine.catalog.cells[String(levels[1])]?.id else {
+            logger.warning("MQTT message on a topic without a known cell", metadata: ["mqtt.topic": "\(message.topic)"])
+            return
+        }
+        let principal = Principal(tokenID: "", name: "mqtt:\(message.topic)", role: .edge, cell: cell)
+        do {
+            let batch = try TelemetryBatch.decode(Data(message.payload))
+            let report = try engine.ingest(batch, from: principal)
+            if !report.rejected.isEmpty {
+                logger.warning(
+                    "MQTT samples refused",
+                    metadata: [
+                        "mqtt.topic": "\(message.topic)", "samples.rejected": "\(report.rejected.count)",
+                        "first.reason": "\(report.rejected.first.map { "\($0.list)[\($0.index)]: \($0.reason)" } ?? "")",
+                    ])
+            }
+        } catch {
+            logger.error("MQTT message not ingested", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
+        }
+    }
+}

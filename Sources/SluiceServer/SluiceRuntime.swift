@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+public import Logging
+public import ServiceLifecycle
+public import SluiceService
+public import SluiceStore
+import UnixSignals
+
+/// How to run a Sluice server.
+public struct RuntimeConfiguration: Sendable {
+    /// The SQLite file.
+    public var storePath = "sluice.sqlite"
+    /// Sync the WAL at every commit (survives power cuts, slower).
+    public var durable = false
+    /// The folder of cell definitions.
+    public var cells = "Cells"
+    /// The folder of gate definitions.
+    public var gates = "Gates"
+    /// The folder of model artifacts.
+    public var models = "Models"
+    /// The address to listen on.
+    public var host = "127.0.0.1"
+    /// The port (0: any free port).
+    public var port = 8080
+    /// Engine settings.
+    public var engine = EngineConfiguration()
+    /// Dispatch settings.
+    public var dispatch = DispatchConfiguration()
+    /// The MQTT subscription, if any.
+    public var mqtt: MQTTIngest.Settings?
+
+    /// The defaults.
+    public init() {}
+}
+
+/// A Sluice server: the store, the engine, the API, the dispatcher, the expiry sweeper and the MQTT
+/// listener, run as one `ServiceGroup` that shuts down gracefully on SIGTERM or SIGINT.
+public final class SluiceRuntime: Sendable {
+    /// The configuration.
+    public let configuration: RuntimeConfiguration
+    /// The store.
+    public let store: SQLiteStore
+    /// The engine.
+    public let engine: DecisionEngine
+    /// Tokens.
+    public let tokens: TokenAuthority
+    /// The dispatcher.
+    public let dispatcher: Dispatcher
+    let logger: Logger
+
+    /// Opens the store, loads the catalog and restores the engine.
+    public init(configuration: RuntimeConfiguration, logger: Logger, transport: any DispatchTransport = HTTPTransport()) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let catalog = try Catalog.load(cells: configuration.cells, gates: configuration.gates, models: configuration.models)
+        store = try SQLiteStore(path: configuration.storePath, durable: configuration.durable)
+        let metrics = ServiceMetrics()
+        let events = EventHub()
+        engine = try DecisionEngine(
+            store: store, catalog: catalog, configuration: configuration.engine, events: events, metrics: metrics, logger: logger)
+        tokens = TokenAuthority(store: store, cells: Set(catalog.cells.keys))
+        dispatcher = Dispatcher(
+            store: store, catalog: catalog, configuration: configuration.dispatch, transport: transport, events: events, metrics: metrics,
+            logger: logger)
+    }
+
+    /// Runs until SIGTERM or SIGINT (or the task is cancelled); `onServerRunning` gets the bound port.
+    /// `companions` run in the same group (the demo's simulated cell and stand-in ERP/MES) and stop with it.
+    public func run(companions: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        var mqttService: MQTTIngest?
+        if let settings = configuration.mqtt {
+            mqttService = try MQTTIngest(settings: settings, engine: engine, logger: logger)
+        }
+        let mqtt = mqttService
+        var connected: (@Sendable () -> Bool)?
+        if let mqtt { connected = { mqtt.isConnected } }
+        let services = APIServices(engine: engine, tokens: tokens, mqttConnected: connected)
+        let app = buildApplication(services, host: configuration.host, port: configuration.port, logger: logger, onServerRunning: onServerRunning)
+        var group: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: dispatcher),
+            .init(service: ExpirySweeper(engine: engine, logger: logger)),
+        ]
+        if let mqtt { group.append(.init(service: mqtt)) }
+        group += companions.map { .init(service: $0) }
+        // Services stop in reverse order: the event streams close first, so the HTTP server's graceful
+        // shutdown is not held up by clients that never hang up.
+        group.append(.init(service: app))
+        group.append(.init(service: EventStreamCloser(events: engine.events)))
+        let signals: [UnixSignal] = [.sigterm, .sigint]
+        let serviceGroup = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: group, gracefulShutdownSignals: signals, logger: logger))
+        logger.info(
+            "sluice starting",
+            metadata: [
+                "store": "\(store.location)", "cells": "\(engine.catalog.cells.keys.sorted().joined(separator: ","))",
+                "gates": "\(engine.catalog.gates.count)",
+            ])
+        try await serviceGroup.run()
+        try? store.checkpoint()
+        logger.info("sluice stopped")
+    }
+}
+
+/// Ends every open event stream when shutdown begins.
+struct EventStreamCloser: Service {
+    let events: EventHub
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        events.finishAll()
+    }
+}

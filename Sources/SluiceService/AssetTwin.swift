@@ -1,0 +1,84 @@
+public import Foundation
+import SluiceAnomaly
+
+/// The twin of one asset: the latest value of each sensor, a bounded window of recent samples, and the
+/// running scorers of the models its gates apply.
+struct AssetTwin: Sendable {
+    struct Reading: Sendable, Equatable {
+        var value: Double
+        var time: Date
+    }
+
+    let id: String
+    let cell: String
+    private(set) var latest: [String: Reading] = [:]
+    private(set) var lastTime: Date?
+    /// Recent samples, oldest first, at most `capacity`.
+    private(set) var window: [(time: Date, values: [String: Double])] = []
+    let capacity: Int
+    var scorers: [String: StreamingScorer] = [:]
+
+    init(id: String, cell: String, capacity: Int) {
+        self.id = id
+        self.cell = cell
+        self.capacity = max(1, capacity)
+    }
+
+    /// Takes in a sample; false (and nothing changed) when it is older than what the twin already holds.
+    mutating func update(time: Date, values: [String: Double]) -> Bool {
+        if let lastTime, time <= lastTime { return false }
+        lastTime = time
+        for (sensor, value) in values { latest[sensor] = Reading(value: value, time: time) }
+        if window.count == capacity { window.removeFirst(window.count - capacity + 1) }
+        window.append((time, values))
+        return true
+    }
+
+    /// The share of `sensors` whose last value is at most `freshness` old at `time`.
+    func coverage(of sensors: [String], at time: Date, freshness: TimeInterval) -> Double {
+        guard !sensors.isEmpty else { return 0 }
+        let fresh = sensors.filter { sensor in latest[sensor].map { time.timeIntervalSince($0.time) <= freshness } ?? false }.count
+        return Double(fresh) / Double(sensors.count)
+    }
+
+    /// The latest value of each of `sensors`, in order; nil if one has never been seen.
+    func state(of sensors: [String]) -> [Double]? {
+        var out: [Double] = []
+        out.reserveCapacity(sensors.count)
+        for sensor in sensors {
+            guard let reading = latest[sensor] else { return nil }
+            out.append(reading.value)
+        }
+        return out
+    }
+
+    /// The last `count` values of each of `sensors`, oldest first, with their times.
+    func recent(_ sensors: [String], count: Int) -> (times: [Date], values: [String: [Double]]) {
+        let slice = window.suffix(count)
+        var values: [String: [Double]] = [:]
+        for sensor in sensors { values[sensor] = slice.map { $0.values[sensor] ?? .nan }.map { $0.isNaN ? 0 : $0 } }
+        return (slice.map(\.time), values)
+    }
+
+    /// A snapshot for evidence and the twin endpoint.
+    func snapshot(freshness: TimeInterval, sensors: [String]) -> TwinSnapshot {
+        let time = lastTime ?? Date(timeIntervalSince1970: 0)
+        return TwinSnapshot(
+            asset: id, time: lastTime, values: latest.mapValues(\.value), coverage: coverage(of: sensors, at: time, freshness: freshness),
+            windowLength: window.count)
+    }
+}
+
+/// An asset's state at one moment, as evidence and the twin endpoint show it.
+public struct TwinSnapshot: Sendable, Codable, Equatable {
+    /// The asset.
+    public var asset: String
+    /// Its latest sample's time.
+    public var time: Date?
+    /// The latest value of each sensor.
+    public var values: [String: Double]
+    /// The share of its sensors that are fresh.
+    public var coverage: Double
+    /// Samples in its recent window.
+    public var windowLength: Int
+}

@@ -1,0 +1,99 @@
+public import Foundation
+public import SluiceStore
+
+/// Maps an approved action to the call its ERP/MES connector makes: a maintenance order for anomalies, a
+/// purchase requisition for replenishment, or the action as it stands for a generic webhook.
+public enum ConnectorMapping {
+    /// The connector for an action type.
+    public static func connector(for actionType: String) -> String {
+        switch actionType {
+        case "maintenance-order", "work-order": "maintenance-order"
+        case "purchase-requisition", "material-request": "purchase-requisition"
+        default: "webhook"
+        }
+    }
+
+    /// The path the connector posts to, under the cell's ERP/MES URL.
+    public static func path(for connector: String) -> String {
+        switch connector {
+        case "maintenance-order": "/maintenance-orders"
+        case "purchase-requisition": "/purchase-requisitions"
+        default: "/webhook"
+        }
+    }
+
+    /// The JSON body for `action` approved by `approvedBy` with `quantity`.
+    public static func payload(for action: ActionRecord, evidence: Evidence?, quantity: Double?, approvedBy: String, at time: Date) -> String {
+        var body: [String: JSONField] = [
+            "sourceAction": .string(action.id),
+            "correlationId": .string(action.correlationID),
+            "cell": .string(action.cell),
+            "approvedBy": .string(approvedBy),
+            "approvedAt": .string(ISOTime.format(time)),
+        ]
+        switch connector(for: action.type) {
+        case "maintenance-order":
+            let drivers = evidence?.anomaly?.drivers ?? []
+            body["orderType"] = .string(action.type == "work-order" ? "work-order" : "corrective-maintenance")
+            body["equipment"] = .string(action.subject)
+            body["priority"] = .string(action.severity >= 3 ? "high" : "medium")
+            body["description"] = .string(
+                "Anomaly on \(action.subject): score \(String(format: "%.2f", action.severity)) over a threshold of 1"
+                    + (drivers.isEmpty ? "" : ", driven by \(drivers.prefix(3).joined(separator: ", "))")
+                    + " (\(action.modelName) \(evidence?.model.kind ?? "") v\(action.modelVersion))")
+            body["detectedAt"] = .string(ISOTime.format(evidence?.triggeredAt ?? action.createdAt))
+        case "purchase-requisition":
+            let proposal = evidence?.replenishment?.proposal
+            body["documentType"] = .string(action.type)
+            body["item"] = .string(action.subject)
+            body["quantity"] = .number(quantity ?? action.quantity ?? 0)
+            body["unit"] = .string(action.unit ?? proposal?.unit ?? "")
+            body["supplier"] = .string(proposal?.supplier ?? "")
+            body["warehouse"] = .string(proposal?.warehouse ?? "")
+            if let needBy = evidence?.replenishment?.needBy { body["needBy"] = .string(ISOTime.format(needBy)) }
+        default:
+            body["type"] = .string(action.type)
+            body["subject"] = .string(action.subject)
+            body["mode"] = .string(action.mode)
+            body["severity"] = .number(action.severity)
+            if let q = quantity ?? action.quantity { body["quantity"] = .number(q) }
+            body["evidence"] = .raw(action.evidence)
+        }
+        return JSONField.object(body).encoded()
+    }
+}
+
+/// A small JSON value for building request bodies in a fixed key order.
+enum JSONField {
+    case string(String)
+    case number(Double)
+    case object([String: JSONField])
+    /// Already-encoded JSON.
+    case raw(String)
+
+    func encoded() -> String {
+        switch self {
+        case .string(let text): return Self.quote(text)
+        case .number(let x): return x.isFinite ? (x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)") : "null"
+        case .raw(let text): return text
+        case .object(let fields):
+            return "{" + fields.keys.sorted().map { Self.quote($0) + ":" + fields[$0]!.encoded() }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,116 @@
+public import Foundation
+public import Logging
+import SluiceAnomaly
+import SluiceGates
+public import SluiceStore
+import Synchronization
+
+/// Settings of the decision engine.
+public struct EngineConfiguration: Sendable {
+    /// Samples older than this (against the service's clock) are refused.
+    public var maximumSampleAge: TimeInterval = 86_400
+    /// Samples further ahead than this are refused (clocks drift, but not by hours).
+    public var maximumClockSkew: TimeInterval = 300
+    /// Samples kept per asset in the twin's recent window.
+    public var windowLength = 120
+    /// Recent values per sensor copied into an anomaly's evidence.
+    public var evidenceLength = 60
+    /// Samples plus movements in one batch, at most.
+    public var maximumBatchItems = 50_000
+    /// The stage a gate starts at the first time it runs (by gate id); 0, the first stage, unless set.
+    /// Demos and rehearsals set it; a real deployment lets each gate earn its stages.
+    public var startingStages: [String: Int] = [:]
+
+    /// The defaults.
+    public init() {}
+}
+
+/// The decision service's core: takes in telemetry, keeps the twin, runs the gates' models, debounces,
+/// asks each gate for the mode, and queues soft actions; records people's decisions, feeds the gates'
+/// judges and queues approved actions for dispatch; and writes every step to the audit log.
+///
+/// The engine's in-memory state (twins, gates, debouncers) changes only inside a store write transaction
+/// and under one lock: each change is made on a copy, which replaces the state only once the transaction
+/// has committed. A failed write leaves both the store and the memory as they were.
+public final class DecisionEngine: Sendable {
+    /// Where everything is kept.
+    public let store: any Store
+    /// The cells, gates and models.
+    public let catalog: Catalog
+    /// The settings.
+    public let configuration: EngineConfiguration
+    /// Queue changes for the event stream.
+    public let events: EventHub
+    /// The service's figures.
+    public let metrics: ServiceMetrics
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    let state: Mutex<EngineState>
+    /// Anomaly gates by cell, and replenishment gates by cell, in id order.
+    let anomalyGates: [String: [GateDefinition]]
+    let replenishmentGates: [String: [GateDefinition]]
+
+    /// An engine over `store`, restoring gates, materials and twins from it.
+    public init(
+        store: any Store, catalog: Catalog, configuration: EngineConfiguration = EngineConfiguration(), events: EventHub = EventHub(),
+        metrics: ServiceMetrics = ServiceMetrics(), logger: Logger = Logger(label: "sluice"), clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        self.store = store
+        self.catalog = catalog
+        self.configuration = configuration
+        self.events = events
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+        var anomaly: [String: [GateDefinition]] = [:]
+        var replenishment: [String: [GateDefinition]] = [:]
+        for cell in catalog.cells.keys {
+            let gates = catalog.gates(of: cell)
+            anomaly[cell] = gates.filter { !Catalog.replenishmentKinds.contains($0.modelKind) }
+            replenishment[cell] = gates.filter { Catalog.replenishmentKinds.contains($0.modelKind) }
+        }
+        anomalyGates = anomaly
+        replenishmentGates = replenishment
+        state = Mutex(EngineState())
+        try restore()
+    }
+
+    /// Runs `body` on a copy of the state inside a write transaction; the copy replaces the state once
+    /// the transaction commits. Everything that changes the engine goes through here, one at a time.
+    func transact<T: Sendable>(_ body: (inout EngineState, any StoreSession) throws -> T) throws -> T {
+        try state.withLock { current in
+            var next = current
+            let result = try store.write { session in try body(&next, session) }
+            current = next
+            return result
+        }
+    }
+
+    /// The current time by the engine's clock.
+    public var now: Date { clock() }
+
+    /// Appends a gate's state and debouncer to the store.
+    func save(_ gate: GateRuntime, session: any StoreSession, at time: Date) throws {
+        try session.gates.save(
+            GateRecord(
+                id: gate.machine.definition.id, cell: gate.machine.definition.cell, state: Self.encode(gate.machine),
+                debouncer: Self.encode(gate.debouncer), updatedAt: time))
+    }
+
+    static func encode(_ value: some Encodable) -> String {
+        String(decoding: (try? JSONEncoder().encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+/// A gate at run time: its stage machine and its detection debouncer.
+struct GateRuntime: Sendable {
+    var machine: GateStateMachine
+    var debouncer: DetectionDebouncer
+}
+
+/// Everything the engine holds in memory.
+struct EngineState: Sendable {
+    var gates: [String: GateRuntime] = [:]
+    var assets: [String: AssetTwin] = [:]
+    var materials: [String: MaterialTwin] = [:]
+}

@@ -1,0 +1,181 @@
+public import Foundation
+
+/// An ingest request as sent: samples (`asset`, `time`, `values` by sensor name) and stock movements.
+///
+/// Decoding is lenient per item, so one bad sample is refused with its reason while the rest of the batch
+/// is kept; only a body that is not JSON, or not an object, fails as a whole.
+public struct TelemetryBatch: Sendable, Decodable {
+    /// One sample as sent; fields that could not be read are nil, with the problem said.
+    public struct Sample: Sendable, Decodable {
+        /// The asset.
+        public var asset: String?
+        /// RFC 3339 time text.
+        public var time: String?
+        /// Values by sensor name.
+        public var values: [String: Value]?
+        /// What made the item unreadable, if anything.
+        public var problem: String?
+
+        /// A sample.
+        public init(asset: String?, time: String?, values: [String: Double]?) {
+            self.asset = asset
+            self.time = time
+            self.values = values?.mapValues(Value.number)
+        }
+
+        private enum Keys: String, CodingKey { case asset, time, values }
+
+        public init(from decoder: any Decoder) throws {
+            guard let container = try? decoder.container(keyedBy: Keys.self) else {
+                problem = "a sample must be an object with asset, time and values"
+                return
+            }
+            asset = try? container.decodeIfPresent(String.self, forKey: .asset)
+            if asset == nil, container.contains(.asset) { problem = "asset must be a string" }
+            time = try? container.decodeIfPresent(String.self, forKey: .time)
+            if time == nil, container.contains(.time) { problem = "time must be an RFC 3339 string such as 2026-11-21T08:00:00.250Z" }
+            values = try? container.decodeIfPresent([String: Value].self, forKey: .values)
+            if values == nil, container.contains(.values) { problem = "values must be an object of sensor names to numbers" }
+        }
+    }
+
+    /// A value as sent: a number, or something else.
+    public enum Value: Sendable, Decodable, Equatable {
+        /// A number.
+        case number(Double)
+        /// Not a number, with what it was.
+        case invalid(String)
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Double.self) {
+                self = .number(number)
+            } else if let text = try? container.decode(String.self) {
+                self = .invalid("the string \"\(text.prefix(20))\"")
+            } else if container.decodeNil() {
+                self = .invalid("null")
+            } else {
+                self = .invalid("not a number")
+            }
+        }
+    }
+
+    /// A stock movement as sent.
+    public struct Movement: Sendable, Decodable {
+        /// The item code.
+        public var item: String?
+        /// `consumption`, `receipt` or `count`.
+        public var kind: String?
+        /// How much.
+        public var quantity: Double?
+        /// RFC 3339 time text.
+        public var time: String?
+        /// What made the item unreadable, if anything.
+        public var problem: String?
+
+        /// A movement.
+        public init(item: String?, kind: String?, quantity: Double?, time: String?) {
+            self.item = item
+            self.kind = kind
+            self.quantity = quantity
+            self.time = time
+        }
+
+        private enum Keys: String, CodingKey { case item, kind, quantity, time }
+
+        public init(from decoder: any Decoder) throws {
+            guard let container = try? decoder.container(keyedBy: Keys.self) else {
+                problem = "a movement must be an object with item, kind, quantity and time"
+                return
+            }
+            item = try? container.decodeIfPresent(String.self, forKey: .item)
+            kind = try? container.decodeIfPresent(String.self, forKey: .kind)
+            quantity = try? container.decodeIfPresent(Double.self, forKey: .quantity)
+            if quantity == nil, container.contains(.quantity) { problem = "quantity must be a number" }
+            time = try? container.decodeIfPresent(String.self, forKey: .time)
+            if time == nil, container.contains(.time) { problem = "time must be an RFC 3339 string" }
+        }
+    }
+
+    /// The samples.
+    public var samples: [Sample]
+    /// The stock movements.
+    public var movements: [Movement]
+
+    /// A batch.
+    public init(samples: [Sample] = [], movements: [Movement] = []) {
+        self.samples = samples
+        self.movements = movements
+    }
+
+    private enum Keys: String, CodingKey { case samples, movements }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        samples = try container.decodeIfPresent([Sample].self, forKey: .samples) ?? []
+        movements = try container.decodeIfPresent([Movement].self, forKey: .movements) ?? []
+    }
+
+    /// Decodes a request body; malformed JSON is a ``ServiceError/invalid(_:)`` that says where.
+    public static func decode(_ data: Data) throws -> TelemetryBatch {
+        do {
+            return try JSONDecoder().decode(TelemetryBatch.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            let detail = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
+            throw ServiceError.invalid("the body is not valid JSON: \(detail)")
+        } catch let DecodingError.typeMismatch(_, context) {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ServiceError.invalid(
+                "the body must be an object {\"samples\": [...], \"movements\": [...]}\(path.isEmpty ? "" : "; '\(path)' has the wrong type")")
+        } catch {
+            throw ServiceError.invalid("the body cannot be read as a telemetry batch: \(error)")
+        }
+    }
+}
+
+/// What became of an ingest batch: how many items were kept, each refused one with its reason, and the
+/// actions and recommendations it raised.
+public struct IngestReport: Sendable, Codable, Equatable {
+    /// One refused sample or movement.
+    public struct Rejection: Sendable, Codable, Equatable {
+        /// `samples` or `movements`.
+        public var list: String
+        /// Its position in that list, from 0.
+        public var index: Int
+        /// The asset or item it named, if any.
+        public var subject: String?
+        /// Why it was refused.
+        public var reason: String
+
+        /// A rejection.
+        public init(list: String, index: Int, subject: String?, reason: String) {
+            self.list = list
+            self.index = index
+            self.subject = subject
+            self.reason = reason
+        }
+    }
+
+    /// The stored batch's id (nil when nothing was accepted).
+    public var batch: Int64?
+    /// The correlation id carried to every action the batch triggers.
+    public var correlationID: String
+    /// Samples stored.
+    public var acceptedSamples: Int
+    /// Movements stored.
+    public var acceptedMovements: Int
+    /// Everything refused, in order.
+    public var rejected: [Rejection]
+    /// Ids of the actions, recommendations and shadow detections raised.
+    public var raised: [String]
+
+    /// A report.
+    public init(batch: Int64?, correlationID: String, acceptedSamples: Int, acceptedMovements: Int, rejected: [Rejection], raised: [String]) {
+        self.batch = batch
+        self.correlationID = correlationID
+        self.acceptedSamples = acceptedSamples
+        self.acceptedMovements = acceptedMovements
+        self.rejected = rejected
+        self.raised = raised
+    }
+}

@@ -1,0 +1,143 @@
+public import Foundation
+
+/// Telemetry samples and the ingest batches they arrived in.
+public protocol SampleRepository {
+    /// Records an ingest batch and returns its id.
+    func insertBatch(_ batch: IngestBatchRecord) throws -> Int64
+    /// Updates a batch's counts once its samples are stored.
+    func updateBatchCounts(id: Int64, accepted: Int, rejected: Int) throws
+    /// A batch by id.
+    func batch(id: Int64) throws -> IngestBatchRecord?
+    /// Stores a sample; false when one for the same asset and time is already stored.
+    func insert(_ sample: SampleRecord) throws -> Bool
+    /// The latest `limit` samples of `asset`, oldest first.
+    func recent(asset: String, limit: Int) throws -> [SampleRecord]
+    /// Samples stored, for one asset or all.
+    func count(asset: String?) throws -> Int
+    /// Whether a sample for `asset` at `time` is stored.
+    func contains(asset: String, time: Date) throws -> Bool
+}
+
+/// Soft actions, recommendations and shadow detections, with the decisions people made on them.
+public protocol ActionRepository {
+    /// Stores a new action.
+    func insert(_ action: ActionRecord) throws
+    /// An action by id.
+    func get(id: String) throws -> ActionRecord?
+    /// Actions matching `filter`, newest first.
+    func list(_ filter: ActionFilter) throws -> [ActionRecord]
+    /// Replaces a stored action (matched by id).
+    func update(_ action: ActionRecord) throws
+    /// Undecided actions and recommendations whose expiry is before `date`.
+    func expired(before date: Date, limit: Int) throws -> [ActionRecord]
+    /// Undecided actions and recommendations of a gate (to restore its debouncer's open set).
+    func open(gate: String) throws -> [ActionRecord]
+    /// Counts actions by state, for one cell or all.
+    func countByState(cells: [String]?) throws -> [String: Int]
+    /// Records a decision: a label for retraining.
+    func insertDecision(_ decision: DecisionRecord) throws
+    /// Decisions on one action, oldest first.
+    func decisions(actionID: String) throws -> [DecisionRecord]
+    /// Decisions made since `date`, oldest first.
+    func decisions(since date: Date, limit: Int) throws -> [DecisionRecord]
+}
+
+/// The transactional outbox of calls to the ERP/MES.
+public protocol OutboxRepository {
+    /// Queues a call and returns its id.
+    func enqueue(_ entry: OutboxRecord) throws -> Int64
+    /// Pending calls due at `date`, oldest first.
+    func due(at date: Date, limit: Int) throws -> [OutboxRecord]
+    /// The earliest time a pending call is due, if any is pending.
+    func nextDue() throws -> Date?
+    /// Replaces a stored entry (matched by id).
+    func update(_ entry: OutboxRecord) throws
+    /// An entry by id.
+    func get(id: Int64) throws -> OutboxRecord?
+    /// The entries of one action, oldest first.
+    func entries(actionID: String) throws -> [OutboxRecord]
+    /// Entries in `state`, oldest first.
+    func entries(state: String, limit: Int) throws -> [OutboxRecord]
+    /// Counts entries by state.
+    func countByState() throws -> [String: Int]
+}
+
+/// The append-only, hash-chained audit log.
+public protocol AuditRepository {
+    /// Appends an entry, chained to the current head, and returns the record written.
+    @discardableResult
+    func append(_ entry: AuditEntry) throws -> AuditRecord
+    /// The log's size and head hash as last written.
+    func checkpoint() throws -> AuditCheckpoint
+    /// Records from `sequence` on, in stored order, at most `limit`.
+    func records(from sequence: Int64, limit: Int) throws -> [AuditRecord]
+    /// Records about `subject`, in order.
+    func records(subject: String) throws -> [AuditRecord]
+}
+
+/// API tokens, stored as hashes.
+public protocol TokenRepository {
+    /// Stores a new token.
+    func insert(_ token: TokenRecord) throws
+    /// The token whose hash is `hash`.
+    func find(hash: String) throws -> TokenRecord?
+    /// A token by id.
+    func get(id: String) throws -> TokenRecord?
+    /// Every token, oldest first.
+    func all() throws -> [TokenRecord]
+    /// Marks a token revoked.
+    func revoke(id: String, at date: Date) throws
+}
+
+/// The gates' running state.
+public protocol GateRepository {
+    /// A gate's state by id.
+    func get(id: String) throws -> GateRecord?
+    /// Stores a gate's state.
+    func save(_ gate: GateRecord) throws
+    /// Every stored gate.
+    func all() throws -> [GateRecord]
+}
+
+/// Materials' twin state and their stock movements.
+public protocol MaterialRepository {
+    /// A material by item code.
+    func get(item: String) throws -> MaterialRecord?
+    /// Stores a material's state.
+    func save(_ material: MaterialRecord) throws
+    /// Every material of the cells given (nil: all).
+    func all(cells: [String]?) throws -> [MaterialRecord]
+    /// Records a stock movement.
+    func insertMovement(_ movement: MovementRecord) throws
+    /// Movements of an item, oldest first.
+    func movements(item: String) throws -> [MovementRecord]
+}
+
+/// One transaction's view of the store: a repository per table.
+public protocol StoreSession {
+    /// Samples and ingest batches.
+    var samples: any SampleRepository { get }
+    /// Actions and decisions.
+    var actions: any ActionRepository { get }
+    /// The outbox.
+    var outbox: any OutboxRepository { get }
+    /// The audit log.
+    var audit: any AuditRepository { get }
+    /// Tokens.
+    var tokens: any TokenRepository { get }
+    /// Gates.
+    var gates: any GateRepository { get }
+    /// Materials.
+    var materials: any MaterialRepository { get }
+}
+
+/// Where Sluice keeps everything: the embedded SQLite file by default; PostgreSQL behind the same
+/// protocols for scale-out. Every write runs in one transaction: all of it is kept, or none.
+public protocol Store: Sendable {
+    /// Runs `body` in a write transaction, committed when it returns and rolled back when it throws.
+    func write<T>(_ body: (any StoreSession) throws -> T) throws -> T
+    /// Runs `body` on a consistent read-only snapshot.
+    func read<T>(_ body: (any StoreSession) throws -> T) throws -> T
+    /// Where the store is, for logs and `/health` (never a password).
+    var location: String { get }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+
+/// Actions and decisions in SQLite.
+struct SQLiteActionRepository: ActionRepository {
+    let db: Database
+
+    private static let columns = """
+        id, cell, gate, type, mode, state, subject, severity, quantity, unit, correlation_id, model_name, model_version, evidence,
+        created_at, expires_at, decided_at, decided_by, reason_code, reason_text, approved_quantity, updated_at
+        """
+
+    func insert(_ action: ActionRecord) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO action (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: Self.arguments(action))
+    }
+
+    func get(id: String) throws -> ActionRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM action WHERE id = ?", arguments: [id]).map(Self.record)
+    }
+
+    func list(_ filter: ActionFilter) throws -> [ActionRecord] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let cells = filter.cells {
+            guard !cells.isEmpty else { return [] }
+            clauses.append("cell IN (\(cells.map { _ in "?" }.joined(separator: ", ")))")
+            for cell in cells { arguments += [cell] }
+        }
+        if let state = filter.state {
+            clauses.append("state = ?")
+            arguments += [state]
+        }
+        if let type = filter.type {
+            clauses.append("type = ?")
+            arguments += [type]
+        }
+        if let mode = filter.mode {
+            clauses.append("mode = ?")
+            arguments += [mode]
+        }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        arguments += [filter.limit]
+        return try Row.fetchAll(
+            db, sql: "SELECT * FROM action \(whereClause) ORDER BY created_at DESC, id DESC LIMIT ?", arguments: arguments
+        ).map(Self.record)
+    }
+
+    func update(_ action: ActionRecord) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE action SET cell = ?, gate = ?, type = ?, mode = ?, state = ?, subject = ?, severity = ?, quantity = ?, unit = ?,
+                correlation_id = ?, model_name = ?, model_version = ?, evidence = ?, created_at = ?, expires_at = ?, decided_at = ?,
+                decided_by = ?, reason_code = ?, reason_text = ?, approved_quantity = ?, updated_at = ? WHERE id = ?
+                """
+        ).execute(arguments: Self.arguments(action, idLast: true))
+    }
+
+    func expired(before date: Date, limit: Int) throws -> [ActionRecord] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM action WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+            arguments: [date.storedMilliseconds, limit]
+        ).map(Self.record)
+    }
+
+    func open(gate: String) throws -> [ActionRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM action WHERE gate = ? AND state = 'pending'", arguments: [gate]).map(Self.record)
+    }
+
+    func countByState(cells: [String]?) throws -> [String: Int] {
+        var sql = "SELECT state, COUNT(*) AS n FROM action"
+        var arguments: StatementArguments = []
+        if let cells {
+            guard !cells.isEmpty else { return [:] }
+            sql += " WHERE cell IN (\(cells.map { _ in "?" }.joined(separator: ", ")))"
+            for cell in cells { arguments += [cell] }
+        }
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: sql + " GROUP BY state", arguments: arguments) { counts[row["state"]] = row["n"] }
+        return counts
+    }
+
+    func insertDecision(_ decision: DecisionRecord) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO decision (action_id, decision, reason_code, reason_text, proposed_quantity, quantity, false_positive,
+                decided_by, role, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            decision.actionID, decision.decision, decision.reasonCode, decision.reasonText, decision.proposedQuantity, decision.quantity,
+            decision.falsePositive, decision.decidedBy, decision.role, decision.decidedAt.storedMilliseconds,
+        ])
+    }
+
+    func decisions(actionID: String) throws -> [DecisionRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM decision WHERE action_id = ? ORDER BY id", arguments: [actionID]).map(Self.decision)
+    }
+
+    func decisions(since date: Date, limit: Int) throws -> [DecisionRecord] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM decision WHERE decided_at >= ? ORDER BY id LIMIT ?", arguments: [date.storedMilliseconds, limit]
+        ).map(Self.decision)
+    }
+
+    private static func arguments(_ a: ActionRecord, idLast: Bool = false) -> StatementArguments {
+        let fields: [(any DatabaseValueConvertible)?] = [
+            a.cell, a.gate, a.type, a.mode, a.state, a.subject, a.severity, a.quantity, a.unit, a.correlationID, a.modelName,
+            a.modelVersion, a.evidence, a.createdAt.storedMilliseconds, a.expiresAt.storedMilliseconds, a.decidedAt?.storedMilliseconds,
+            a.decidedBy, a.reasonCode, a.reasonText, a.approvedQuantity, a.updatedAt.storedMilliseconds,
+        ]
+        return StatementArguments(idLast ? fields + [a.id] : [a.id] + fields)
+    }
+
+    private static func record(_ row: Row) -> ActionRecord {
+        ActionRecord(
+            id: row["id"], cell: row["cell"], gate: row["gate"], type: row["type"], mode: row["mode"], state: row["state"],
+            subject: row["subject"], severity: row["severity"], quantity: row["quantity"], unit: row["unit"],
+            correlationID: row["correlation_id"], modelName: row["model_name"], modelVersion: row["model_version"],
+            evidence: row["evidence"], createdAt: row.date("created_at"), expiresAt: row.date("expires_at"),
+            decidedAt: row.optionalDate("decided_at"), decidedBy: row["decided_by"], reasonCode: row["reason_code"],
+            reasonText: row["reason_text"], approvedQuantity: row["approved_quantity"], updatedAt: row.date("updated_at"))
+    }
+
+    private static func decision(_ row: Row) -> DecisionRecord {
+        DecisionRecord(
+            actionID: row["action_id"], decision: row["decision"], reasonCode: row["reason_code"], reasonText: row["reason_text"],
+            proposedQuantity: row["proposed_quantity"], quantity: row["quantity"], falsePositive: row["false_positive"],
+            decidedBy: row["decided_by"], role: row["role"], decidedAt: row.date("decided_at"))
+    }
+}

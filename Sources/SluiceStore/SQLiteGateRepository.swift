@@ -1,0 +1,29 @@
+import Foundation
+import GRDB
+
+/// Gates' running state in SQLite.
+struct SQLiteGateRepository: GateRepository {
+    let db: Database
+
+    func get(id: String) throws -> GateRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM gate WHERE id = ?", arguments: [id]).map(Self.record)
+    }
+
+    func save(_ gate: GateRecord) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO gate (id, cell, state, debouncer, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET cell = excluded.cell, state = excluded.state, debouncer = excluded.debouncer,
+                updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [gate.id, gate.cell, gate.state, gate.debouncer, gate.updatedAt.storedMilliseconds])
+    }
+
+    func all() throws -> [GateRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM gate ORDER BY id").map(Self.record)
+    }
+
+    private static func record(_ row: Row) -> GateRecord {
+        GateRecord(id: row["id"], cell: row["cell"], state: row["state"], debouncer: row["debouncer"], updatedAt: row.date("updated_at"))
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+
+/// Materials and stock movements in SQLite.
+struct SQLiteMaterialRepository: MaterialRepository {
+    let db: Database
+
+    func get(item: String) throws -> MaterialRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM material WHERE item = ?", arguments: [item]).map(Self.record)
+    }
+
+    func save(_ material: MaterialRecord) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO material (item, cell, state, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(item) DO UPDATE SET cell = excluded.cell, state = excluded.state, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [material.item, material.cell, material.state, material.updatedAt.storedMilliseconds])
+    }
+
+    func all(cells: [String]?) throws -> [MaterialRecord] {
+        guard let cells else { return try Row.fetchAll(db, sql: "SELECT * FROM material ORDER BY item").map(Self.record) }
+        guard !cells.isEmpty else { return [] }
+        var arguments: StatementArguments = []
+        for cell in cells { arguments += [cell] }
+        return try Row.fetchAll(
+            db, sql: "SELECT * FROM material WHERE cell IN (\(cells.map { _ in "?" }.joined(separator: ", "))) ORDER BY item",
+            arguments: arguments
+        ).map(Self.record)
+    }
+
+    func insertMovement(_ movement: MovementRecord) throws {
+        try db.cachedStatement(sql: "INSERT INTO movement (item, kind, quantity, time, batch) VALUES (?, ?, ?, ?, ?)").execute(arguments: [
+            movement.item, movement.kind, movement.quantity, movement.time.storedMilliseconds, movement.batch,
+        ])
+    }
+
+    func movements(item: String) throws -> [MovementRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM movement WHERE item = ? ORDER BY time, id", arguments: [item]).map { row in
+            MovementRecord(item: row["item"], kind: row["kind"], quantity: row["quantity"], time: row.date("time"), batch: row["batch"])
+        }
+    }
+
+    private static func record(_ row: Row) -> MaterialRecord {
+        MaterialRecord(item: row["item"], cell: row["cell"], state: row["state"], updatedAt: row.date("updated_at"))
+    }
+}

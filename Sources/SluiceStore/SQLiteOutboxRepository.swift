@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+
+/// The outbox in SQLite.
+struct SQLiteOutboxRepository: OutboxRepository {
+    let db: Database
+
+    func enqueue(_ entry: OutboxRecord) throws -> Int64 {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO outbox (action_id, connector, payload, idempotency_key, correlation_id, state, attempts, next_attempt_at,
+                last_error, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            entry.actionID, entry.connector, entry.payload, entry.idempotencyKey, entry.correlationID, entry.state, entry.attempts,
+            entry.nextAttemptAt.storedMilliseconds, entry.lastError, entry.createdAt.storedMilliseconds, entry.deliveredAt?.storedMilliseconds,
+        ])
+        return db.lastInsertedRowID
+    }
+
+    func due(at date: Date, limit: Int) throws -> [OutboxRecord] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            arguments: [date.storedMilliseconds, limit]
+        ).map(Self.record)
+    }
+
+    func nextDue() throws -> Date? {
+        try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'").map(Date.init(storedMilliseconds:))
+    }
+
+    func update(_ entry: OutboxRecord) throws {
+        try db.cachedStatement(
+            sql: "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ?, payload = ? WHERE id = ?"
+        ).execute(arguments: [
+            entry.state, entry.attempts, entry.nextAttemptAt.storedMilliseconds, entry.lastError, entry.deliveredAt?.storedMilliseconds,
+            entry.payload, entry.id,
+        ])
+    }
+
+    func get(id: Int64) throws -> OutboxRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).map(Self.record)
+    }
+
+    func entries(actionID: String) throws -> [OutboxRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE action_id = ? ORDER BY id", arguments: [actionID]).map(Self.record)
+    }
+
+    func entries(state: String, limit: Int) throws -> [OutboxRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY id LIMIT ?", arguments: [state, limit]).map(Self.record)
+    }
+
+    func countByState() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") { counts[row["state"]] = row["n"] }
+        return counts
+    }
+
+    private static func record(_ row: Row) -> OutboxRecord {
+        OutboxRecord(
+            id: row["id"], actionID: row["action_id"], connector: row["connector"], payload: row["payload"],
+            idempotencyKey: row["idempotency_key"], correlationID: row["correlation_id"], state: row["state"], attempts: row["attempts"],
+            nextAttemptAt: row.date("next_attempt_at"), lastError: row["last_error"], createdAt: row.date("created_at"),
+            deliveredAt: row.optionalDate("delivered_at"))
+    }
+}

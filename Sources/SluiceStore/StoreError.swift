@@ -1,0 +1,39 @@
+/// A store failure, said in words an operator can act on.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    private enum Code: Sendable, Equatable { case cannotOpen, migrationFailed, busy, corrupt, invalid }
+    private let code: Code
+    /// What went wrong.
+    public let message: String
+
+    private init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The store's file cannot be opened or created.
+    public static func cannotOpen(_ path: String, _ detail: String) -> StoreError {
+        StoreError(.cannotOpen, "cannot open the store at \(path): \(detail)")
+    }
+
+    /// The schema could not be brought up to date.
+    public static func migrationFailed(_ path: String, _ detail: String) -> StoreError {
+        StoreError(.migrationFailed, "cannot migrate the store at \(path): \(detail)")
+    }
+
+    /// Another process holds the store's write lock for too long.
+    public static func busy(_ path: String) -> StoreError {
+        StoreError(.busy, "the store at \(path) stayed locked by another process for 10 s; try again")
+    }
+
+    /// The file is damaged.
+    public static func corrupt(_ path: String, _ detail: String) -> StoreError {
+        StoreError(.corrupt, "the store at \(path) is damaged (\(detail)); restore it from a backup")
+    }
+
+    /// Stored content cannot be read back.
+    public static func invalid(_ detail: String) -> StoreError {
+        StoreError(.invalid, "the store holds something unreadable: \(detail)")
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SluiceLinearAlgebra
+import SluiceServer
+import SluiceService
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the decision service: ingest, twin, models, gates, the action queue, dispatch and the API.",
+        discussion: """
+            Reads the cells, gates and models, opens (or creates) the store, and serves the HTTP API documented in
+            Sources/SluiceServer/openapi.yaml. Telemetry arrives by POST /v1/telemetry, by MQTT (--mqtt) or by
+            `sluice replay`. Approved actions go to each cell's ERP/MES (the cell file's erp.url, or --erp-url).
+            Stops gracefully on SIGTERM or SIGINT: requests in flight finish, calls in flight are recorded.
+            Create the first admin token with `sluice tokens create --role admin --name <you>`.
+            Settings come from the command line, then the environment (SLUICE_*), then the defaults.
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var catalog: CatalogOptions
+    @Option(help: "Address to listen on (env SLUICE_HOST).") var host = ProcessInfo.processInfo.environment["SLUICE_HOST"] ?? "127.0.0.1"
+    @Option(help: "Port to listen on (env SLUICE_PORT).") var port = Int(ProcessInfo.processInfo.environment["SLUICE_PORT"] ?? "") ?? 8080
+    @Option(help: "ERP/MES base URL for every cell, overriding the cell files (env SLUICE_ERP_URL).") var erpURL: String?
+    @Option(help: "MQTT broker to subscribe to, mqtt://host[:port] (env SLUICE_MQTT).") var mqtt: String?
+    @Option(help: "MQTT topic filter; the cell is the level after sluice/.") var mqttTopic = "sluice/+/telemetry"
+    @Option(help: "Attempts before a call to the ERP/MES is dead-lettered.") var dispatchAttempts = 12
+    @Option(help: "Seconds before the first retry (doubling after each failure, with jitter).") var retryDelay = 1.0
+    @Flag(help: "Sync the store at every commit (survives power cuts; slower).") var durable = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard dispatchAttempts >= 1 else { throw ValidationError("--dispatch-attempts must be at least 1") }
+        guard retryDelay > 0 else { throw ValidationError("--retry-delay must be above 0") }
+        _ = try sluice.logLevel(logLevel)
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            BLAS.setThreadCount(1)
+            let logger = makeLogger(level: try sluice.logLevel(logLevel))
+            let environment = ProcessInfo.processInfo.environment
+            var configuration = RuntimeConfiguration()
+            configuration.storePath = storeOptions.store
+            configuration.durable = durable
+            configuration.cells = catalog.cells
+            configuration.gates = catalog.gates
+            configuration.models = catalog.models
+            configuration.host = host
+            configuration.port = port
+            configuration.dispatch.url = erpURL ?? environment["SLUICE_ERP_URL"]
+            configuration.dispatch.maximumAttempts = dispatchAttempts
+            configuration.dispatch.baseDelay = retryDelay
+            // The ERP/MES credential is read from the environment only, so it never shows in a process list.
+            configuration.dispatch.authorization = environment["SLUICE_ERP_AUTHORIZATION"]
+            if let mqtt = mqtt ?? environment["SLUICE_MQTT"] { configuration.mqtt = MQTTIngest.Settings(url: mqtt, topics: [mqttTopic]) }
+            let runtime = try SluiceRuntime(configuration: configuration, logger: logger)
+            try await runtime.run { port in
+                say("sluice serving http://\(host):\(port) (store \(storeOptions.store))")
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SluiceServer
+import SluiceService
+import SluiceStore
+
+/// The store a command works on.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The SQLite store (env SLUICE_STORE).")
+    var store = ProcessInfo.processInfo.environment["SLUICE_STORE"] ?? "sluice.sqlite"
+
+    /// Opens the store, which must already exist (a typo must not create an empty one).
+    func open() throws -> SQLiteStore {
+        guard FileManager.default.fileExists(atPath: store) else {
+            throw CLIError("no store at \(store): start `sluice serve --store \(store)` once, or run `sluice migrate --store \(store)`")
+        }
+        return try SQLiteStore(path: store)
+    }
+}
+
+/// Where the cells, gates and models are.
+struct CatalogOptions: ParsableArguments {
+    @Option(help: "The folder of cell definitions (env SLUICE_CELLS).")
+    var cells = ProcessInfo.processInfo.environment["SLUICE_CELLS"] ?? "Cells"
+    @Option(help: "The folder of gate definitions (env SLUICE_GATES).")
+    var gates = ProcessInfo.processInfo.environment["SLUICE_GATES"] ?? "Gates"
+    @Option(help: "The folder of model artifacts (env SLUICE_MODELS).")
+    var models = ProcessInfo.processInfo.environment["SLUICE_MODELS"] ?? "Models"
+
+    func load() throws -> Catalog {
+        try Catalog.load(cells: cells, gates: gates, models: models)
+    }
+}
+
+/// An error a command reports in one line.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// The root logger: to standard error, at `level`.
+func makeLogger(level: Logger.Level) -> Logger {
+    var logger = Logger(label: "sluice") { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = level
+    return logger
+}
+
+/// Parses a `--log-level` value.
+func logLevel(_ text: String) throws -> Logger.Level {
+    guard let level = Logger.Level(rawValue: text) else {
+        throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return level
+}
+
+/// Prints a line at once, unbuffered, so a process reading the output sees it (the server's address).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
