@@ -151,6 +151,12 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // Helpers shared by the service, server and CLI tests: a test cell, a manual clock, a broker runner.
+        .target(
+            name: "SluiceTestSupport",
+            dependencies: ["SluiceAnomaly", "SluiceGates", "SluiceReplenishment", "SluiceService", "SluiceSimulation", "SluiceStore"],
+            swiftSettings: swiftSettings
+        ),
         // The `sluice` command: a thin shell over the libraries.
         .executableTarget(
             name: "sluice",
@@ -212,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "SluiceCLITests",
             dependencies: [
-                "sluice", "SluiceStore",
+                "sluice", "SluiceServer", "SluiceService", "SluiceStore", "SluiceTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -226,16 +232,21 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceServiceTests",
-            dependencies: ["SluiceService", "SluiceStore", "SluiceGates", "SluiceSimulation", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SluiceAnomaly", "SluiceGates", "SluiceService", "SluiceSimulation", "SluiceStore", "SluiceTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SluiceServerTests",
             dependencies: [
-                "SluiceServer", "SluiceService", "SluiceStore", "SluiceGates",
+                "SluiceGates", "SluiceMQTT", "SluiceServer", "SluiceService", "SluiceStore", "SluiceTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

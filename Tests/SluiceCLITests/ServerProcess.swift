@@ -1,0 +1,198 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import NIOCore
+import SluiceServer
+import SluiceTestSupport
+import Synchronization
+
+/// A folder with a test cell (`assets` machines on the shipped press-01 model), a gate acting on 100 % at
+/// once (debounce 1, no silent period), and a store path: what a `sluice serve` process under test runs on.
+struct ServerFolder {
+    let path: String
+    var store: String { path + "/sluice.sqlite" }
+
+    init(assets: Int, erpURL: String? = nil) throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-server-\(UUID().uuidString)").path
+        let fm = FileManager.default
+        for folder in ["Cells", "Gates", "Models"] { try fm.createDirectory(atPath: path + "/" + folder, withIntermediateDirectories: true) }
+        try fm.copyItem(
+            atPath: TestCell.root.appendingPathComponent("Models/press-01.pca-t2q.v1.json").path, toPath: path + "/Models/press-01.pca-t2q.v1.json")
+        let assetLines = TestCell.assets(assets).map {
+            "  - {id: \($0), model: press-01, sensors: [temperature, pressure, vibration, current, flow]}"
+        }
+        try """
+        cell: cell-a
+        assets:
+        \(assetLines.joined(separator: "\n"))
+        \(erpURL.map { "erp:\n  url: \($0)" } ?? "")
+        """.write(toFile: path + "/Cells/cell-a.yaml", atomically: true, encoding: .utf8)
+        try """
+        gate: cell-a-maintenance
+        cell: cell-a
+        action: maintenance-order
+        model: {kind: pca-t2q, version: 1}
+        stages:
+          - percent: 100
+            minimum_sample: 30
+        sponsor_sign_off: off
+        debounce: 1
+        silent_period: 0s
+        action_expiry: 8h
+        """.write(toFile: path + "/Gates/cell-a-maintenance.yaml", atomically: true, encoding: .utf8)
+    }
+
+    /// Runs `sluice` to completion in this folder.
+    func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("sluice")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: path)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A new token of `role`, printed by `sluice tokens create`.
+    func token(_ role: String) throws -> String {
+        let result = try run(["tokens", "create", "--store", store, "--name", "\(role)-test", "--role", role, "--quiet"])
+        guard result.status == 0 else { throw TestFailure("tokens create failed: \(result.err)") }
+        return result.out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A value shared between tasks and callbacks, behind a lock.
+final class Locked<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+
+    init(_ value: Value) {
+        self.value = Mutex(value)
+    }
+
+    func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T { value.withLock { body(&$0) } }
+}
+
+/// A `sluice serve` process on a free port.
+final class ServerProcess: Sendable {
+    let process: Process
+    let port: Int
+    private let output: Locked<String>
+
+    /// Starts the server in `folder` and waits until it listens.
+    init(_ folder: ServerFolder, arguments: [String] = []) throws {
+        let process = Process()
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("sluice")
+        process.arguments = ["serve", "--store", folder.store, "--port", "0", "--log-level", "warning"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        let output = Locked("")
+        let ready = DispatchSemaphore(value: 0)
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else { return }
+            let text = String(decoding: data, as: UTF8.self)
+            let done = output.withLock { output in
+                output += text
+                return output.contains("sluice serving")
+            }
+            if done { ready.signal() }
+        }
+        try process.run()
+        guard ready.wait(timeout: .now() + 60) == .success else {
+            process.terminate()
+            throw TestFailure("the server did not start within 60 s")
+        }
+        let line = output.withLock { $0 }
+        guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+            let port = Int(line[range].split(separator: ":").last ?? "")
+        else { throw TestFailure("no port in '\(line)'") }
+        self.process = process
+        self.port = port
+        self.output = output
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Kills the process with SIGKILL: no shutdown, no flush.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Asks for a graceful stop (SIGTERM) and waits.
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// Calls a server's API.
+struct TestAPI: Sendable {
+    let base: String
+    let token: String
+
+    func call(_ method: String, _ path: String, body: String? = nil) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 * 1_024 * 1_024)
+        return (Int(response.status.code), String(buffer: bytes))
+    }
+
+    func json(_ method: String, _ path: String, body: String? = nil) async throws -> [String: Any] {
+        let (status, text) = try await call(method, path, body: body)
+        guard (200..<300).contains(status) else { throw TestFailure("\(method) \(path): HTTP \(status) \(text.prefix(300))") }
+        return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+    }
+}
+
+/// A stand-in ERP/MES in this process, on a free port.
+final class RunningSink: Sendable {
+    let sink = ERPSink()
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    init() async throws {
+        let sink = self.sink
+        let (portStream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: sink.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
+        task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = portStream.makeAsyncIterator()
+        port = await iterator.next() ?? 0
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func stop() { task.cancel() }
+}
+
+/// Polls `condition` every 100 ms until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
+}

@@ -1,0 +1,100 @@
+import Foundation
+import SluiceGates
+import SluiceService
+import SluiceStore
+import SluiceTestSupport
+import Testing
+
+@Suite struct IngestTests {
+    let clock = ManualClock()
+    let edge = Principal(tokenID: "t1", name: "edge-1", role: .edge, cell: TestCell.id)
+
+    private func engine(assets: Int = 3) throws -> DecisionEngine {
+        try DecisionEngine(store: try SQLiteStore(), catalog: try TestCell.catalog(assets: assets), clock: clock.function)
+    }
+
+    @Test func everyBadSampleIsRefusedWithItsReasonAndTheRestAreKept() throws {
+        let engine = try engine()
+        let now = clock.now
+        let time = ISOTime.format(now)
+        var batch = TelemetryBatch(samples: [
+            .init(asset: "asset-01", time: time, values: TestCell.normal(0)),  // 0: fine
+            .init(asset: "press-99", time: time, values: TestCell.normal(1)),  // 1: unknown asset
+            .init(asset: "asset-02", time: time, values: ["torque": 1]),  // 2: unknown sensor
+            .init(asset: "asset-02", time: "yesterday", values: TestCell.normal(2)),  // 3: bad time
+            .init(asset: "asset-02", time: ISOTime.format(now.addingTimeInterval(-3 * 86_400)), values: TestCell.normal(3)),  // 4: too old
+            .init(asset: "asset-02", time: ISOTime.format(now.addingTimeInterval(3_600)), values: TestCell.normal(4)),  // 5: in the future
+            .init(asset: "asset-01", time: time, values: TestCell.normal(5)),  // 6: duplicate of 0 in the batch
+            .init(asset: "asset-03", time: time, values: ["pressure": 1e9]),  // 7: beyond the physical range
+            .init(asset: "other-01", time: time, values: TestCell.normal(6)),  // 8: another cell's asset
+            .init(asset: "asset-03", time: ISOTime.format(now.addingTimeInterval(-1)), values: TestCell.normal(7)),  // 9: fine
+        ])
+        var invalid = TelemetryBatch.Sample(asset: "asset-02", time: ISOTime.format(now.addingTimeInterval(-2)), values: nil)
+        invalid.values = ["pressure": .invalid("null")]
+        batch.samples.append(invalid)  // 10: not a number
+        let report = try engine.ingest(batch, from: edge)
+        #expect(report.acceptedSamples == 2)
+        let reasons = Dictionary(uniqueKeysWithValues: report.rejected.map { ($0.index, $0.reason) })
+        #expect(Set(reasons.keys) == [1, 2, 3, 4, 5, 6, 7, 8, 10])
+        #expect(reasons[1]?.contains("unknown asset 'press-99'") == true)
+        #expect(reasons[2]?.contains("unknown sensor 'torque'") == true)
+        #expect(reasons[3]?.contains("RFC 3339") == true)
+        #expect(reasons[4]?.contains("before the service's clock") == true)
+        #expect(reasons[5]?.contains("after the service's clock") == true)
+        #expect(reasons[6]?.contains("duplicate") == true)
+        #expect(reasons[7]?.contains("physical maximum") == true)
+        #expect(reasons[8]?.contains("unknown asset") == true)
+        #expect(reasons[10]?.contains("not a number") == true)
+        #expect(try engine.store.read { try $0.samples.count(asset: nil) } == 2)
+    }
+
+    @Test func aResentBatchIsAllDuplicatesAndChangesNothing() throws {
+        let engine = try engine()
+        let batch = TestCell.batch(TestCell.assets(3), at: clock.now, values: TestCell.normal(0))
+        #expect(try engine.ingest(batch, from: edge).acceptedSamples == 3)
+        let again = try engine.ingest(batch, from: edge)
+        #expect(again.acceptedSamples == 0)
+        #expect(again.rejected.count == 3)
+        #expect(again.rejected.allSatisfy { $0.reason.contains("already stored") })
+        #expect(try engine.store.read { try $0.samples.count(asset: nil) } == 3)
+    }
+
+    @Test func onlyEdgeAndAdminTokensMayIngest() throws {
+        let engine = try engine()
+        let batch = TestCell.batch(["asset-01"], at: clock.now, values: TestCell.normal(0))
+        for role in [Identity.Role.operator, .data, .sponsor] {
+            #expect(throws: ServiceError.forbidden("\(role.rawValue) tokens may not push telemetry; that takes admin or edge")) {
+                try engine.ingest(batch, from: Principal(tokenID: "x", name: "x", role: role, cell: nil))
+            }
+        }
+        #expect(try engine.ingest(batch, from: Principal(tokenID: "a", name: "ada", role: .admin, cell: nil)).acceptedSamples == 1)
+    }
+
+    @Test func malformedJSONSaysWhere() {
+        #expect(throws: ServiceError.self) { try TelemetryBatch.decode(Data("{\"samples\": [".utf8)) }
+        #expect(throws: ServiceError.self) { try TelemetryBatch.decode(Data("[1, 2]".utf8)) }
+        let lenient = try? TelemetryBatch.decode(Data("{\"samples\": [42, {\"asset\": 7}]}".utf8))
+        #expect(lenient?.samples.count == 2)
+        #expect(lenient?.samples[0].problem != nil)
+        #expect(lenient?.samples[1].problem == "asset must be a string")
+    }
+
+    @Test func theTwinFollowsTheLatestSamplesAndCoverage() throws {
+        let engine = try engine()
+        for t in 0..<5 {
+            _ = try engine.ingest(TestCell.batch(["asset-01"], at: clock.now, values: TestCell.normal(t)), from: edge)
+            clock.advance(by: 1)
+        }
+        // Two sensors stop reporting: after the freshness window (5 s) coverage falls to 3 of 5.
+        for t in 5..<12 {
+            let values = TestCell.normal(t).filter { $0.key != "flow" && $0.key != "current" }
+            _ = try engine.ingest(TestCell.batch(["asset-01"], at: clock.now, values: values), from: edge)
+            clock.advance(by: 1)
+        }
+        let twin = try engine.twin(cell: TestCell.id, for: Principal(tokenID: "o", name: "olivia", role: .operator, cell: TestCell.id))
+        let asset = try #require(twin.assets.first { $0.asset == "asset-01" })
+        #expect(asset.windowLength == 12)
+        #expect(abs(asset.coverage - 0.6) < 1e-9)
+        #expect(abs(asset.values["pressure"]! - TestCell.normal(11)["pressure"]!) < 1e-12)
+    }
+}

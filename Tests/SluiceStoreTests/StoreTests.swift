@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import SluiceStore
+
+@Suite struct StoreTests {
+    private func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("sluice-store-\(UUID().uuidString).sqlite").path
+    }
+
+    @Test func aFileStoreIsInWALModeWithItsSchemaVersioned() throws {
+        let path = temporaryPath()
+        let store = try SQLiteStore(path: path)
+        #expect(try store.schemaVersion() == "v1-decision-service")
+        let mode = try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        // Opening it again runs no migration twice.
+        #expect(try SQLiteStore(path: path).schemaVersion() == "v1-decision-service")
+    }
+
+    @Test func aResentSampleIsADuplicateAndRecentSamplesComeOldestFirst() throws {
+        let store = try SQLiteStore()
+        try store.write { session in
+            let batch = try session.samples.insertBatch(IngestBatchRecord(correlationID: "c-1", source: "edge", receivedAt: Date()))
+            for t in 0..<5 {
+                let sample = SampleRecord(asset: "a", time: Date(timeIntervalSince1970: Double(t)), values: ["x": Double(t), "y": 1.5], batch: batch)
+                #expect(try session.samples.insert(sample))
+            }
+            let again = SampleRecord(asset: "a", time: Date(timeIntervalSince1970: 3), values: ["x": 99], batch: batch)
+            #expect(try session.samples.insert(again) == false)
+        }
+        let recent = try store.read { try $0.samples.recent(asset: "a", limit: 3) }
+        #expect(recent.map(\.time.timeIntervalSince1970) == [2, 3, 4])
+        #expect(recent.last?.values == ["x": 4, "y": 1.5])
+        #expect(try store.read { try $0.samples.count(asset: nil) } == 5)
+    }
+
+    @Test func aFailedTransactionKeepsNothing() throws {
+        let store = try SQLiteStore()
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try store.write { session in
+                let batch = try session.samples.insertBatch(IngestBatchRecord(correlationID: "c", source: "edge", receivedAt: Date()))
+                _ = try session.samples.insert(SampleRecord(asset: "a", time: Date(), values: ["x": 1], batch: batch))
+                try session.audit.append(AuditEntry(time: Date(), actor: "t", role: "edge", event: "telemetry.accepted", subject: "batch"))
+                throw Boom()
+            }
+        }
+        #expect(try store.read { try $0.samples.count(asset: nil) } == 0)
+        #expect(try store.read { try $0.audit.checkpoint() } == .empty)
+    }
+
+    @Test func outboxEntriesComeDueInOrder() throws {
+        let store = try SQLiteStore()
+        let now = Date(timeIntervalSince1970: 1_000)
+        try store.write { session in
+            try session.actions.insert(Self.action("a1", now))
+            try session.actions.insert(Self.action("a2", now))
+            _ = try session.outbox.enqueue(
+                OutboxRecord(
+                    actionID: "a1", connector: "webhook", payload: "{}", idempotencyKey: "k1", correlationID: "c", nextAttemptAt: now + 10,
+                    createdAt: now))
+            _ = try session.outbox.enqueue(
+                OutboxRecord(
+                    actionID: "a2", connector: "webhook", payload: "{}", idempotencyKey: "k2", correlationID: "c", nextAttemptAt: now, createdAt: now)
+            )
+        }
+        #expect(try store.read { try $0.outbox.due(at: now, limit: 10) }.map(\.idempotencyKey) == ["k2"])
+        #expect(try store.read { try $0.outbox.due(at: now + 10, limit: 10) }.map(\.idempotencyKey) == ["k2", "k1"])
+        #expect(try store.read { try $0.outbox.nextDue() } == now)
+        // An idempotency key is unique: the same action cannot be queued twice.
+        #expect(throws: (any Error).self) {
+            try store.write { session in
+                _ = try session.outbox.enqueue(
+                    OutboxRecord(
+                        actionID: "a1", connector: "webhook", payload: "{}", idempotencyKey: "k1", correlationID: "c", nextAttemptAt: now,
+                        createdAt: now))
+            }
+        }
+    }
+
+    static func action(_ id: String, _ now: Date) -> ActionRecord {
+        ActionRecord(
+            id: id, cell: "c", gate: "g", type: "maintenance-order", mode: "action", state: "approved", subject: "s", severity: 2, quantity: nil,
+            unit: nil, correlationID: "corr", modelName: "m", modelVersion: 1, evidence: "{}", createdAt: now, expiresAt: now + 3_600)
+    }
+}
