@@ -42,12 +42,13 @@ public struct DetectionDebouncer: Sendable, Codable, Equatable {
     /// Feeds one score of `asset` (1.0 is the threshold) with the asset's current telemetry coverage.
     public mutating func observe(asset: String, score: Double, coverage: Double, at now: Date) -> Outcome {
         guard coverage >= minimumCoverage else {
-            runs[asset] = 0
+            runs[asset] = nil
             return .blocked(
                 "telemetry coverage \(Int((coverage * 100).rounded())) % is below the \(Int((minimumCoverage * 100).rounded())) % this gate needs")
         }
         guard score > 1 else {
-            runs[asset] = 0
+            // Kept only while a run is going, so the map stays as small as the assets over threshold.
+            if runs[asset] != nil { runs[asset] = nil }
             return .none
         }
         let run = (runs[asset] ?? 0) + 1
@@ -57,7 +58,7 @@ public struct DetectionDebouncer: Sendable, Codable, Equatable {
         if let until = silentUntil[asset], now < until {
             return .suppressed("\(asset) is silent for another \(Int(until.timeIntervalSince(now).rounded())) s after its last action")
         }
-        runs[asset] = 0
+        runs[asset] = nil
         open.insert(asset)
         silentUntil[asset] = now.addingTimeInterval(silentPeriod)
         return .detection
@@ -71,6 +72,13 @@ public struct DetectionDebouncer: Sendable, Codable, Equatable {
     /// Marks `asset` as having an open action (restoring the debouncer from the queue after a restart).
     public mutating func markOpen(asset: String) {
         open.insert(asset)
+    }
+
+    /// Records that `asset` raised an action at `time`, so it stays silent for the silent period (restoring
+    /// the debouncer from the queue after a restart).
+    public mutating func markRaised(asset: String, at time: Date) {
+        let until = time.addingTimeInterval(silentPeriod)
+        if until > silentUntil[asset] ?? .distantPast { silentUntil[asset] = until }
     }
 
     /// Whether `asset` has an open action.

@@ -34,6 +34,13 @@ struct AssetTwin: Sendable {
         return true
     }
 
+    /// Pushes a state through the gate's running scorer, in place; nil when the gate scores nothing here.
+    mutating func score(gate: String, _ raw: [Double]) -> (AnomalyScorer.Explanation, settled: Bool)? {
+        guard scorers[gate] != nil else { return nil }
+        let explanation = scorers[gate]!.push(raw)
+        return (explanation, scorers[gate]!.isSettled)
+    }
+
     /// The share of `sensors` whose last value is at most `freshness` old at `time`.
     func coverage(of sensors: [String], at time: Date, freshness: TimeInterval) -> Double {
         guard !sensors.isEmpty else { return 0 }

@@ -1,5 +1,5 @@
-public import Foundation
-public import SluiceStore
+import Foundation
+import SluiceStore
 
 /// Maps an approved action to the call its ERP/MES connector makes: a maintenance order for anomalies, a
 /// purchase requisition for replenishment, or the action as it stands for a generic webhook.
@@ -23,7 +23,9 @@ public enum ConnectorMapping {
     }
 
     /// The JSON body for `action` approved by `approvedBy` with `quantity`.
-    public static func payload(for action: ActionRecord, evidence: Evidence?, quantity: Double?, approvedBy: String, at time: Date) -> String {
+    static func payload(
+        for action: ActionRecord, evidence: Evidence.Summary?, evidenceText: String?, quantity: Double?, approvedBy: String, at time: Date
+    ) -> String {
         var body: [String: JSONField] = [
             "sourceAction": .string(action.id),
             "correlationId": .string(action.correlationID),
@@ -57,7 +59,7 @@ public enum ConnectorMapping {
             body["mode"] = .string(action.mode)
             body["severity"] = .number(action.severity)
             if let q = quantity ?? action.quantity { body["quantity"] = .number(q) }
-            body["evidence"] = .raw(action.evidence)
+            body["evidence"] = .raw(evidenceText ?? "{}")
         }
         return JSONField.object(body).encoded()
     }

@@ -32,18 +32,20 @@ extension DecisionEngine {
                 DecisionRecord(
                     actionID: id, decision: "approved", reasonText: note, proposedQuantity: action.quantity, quantity: approved, falsePositive: false,
                     decidedBy: principal.name, role: principal.role.rawValue, decidedAt: now))
-            let evidence = try? Evidence.decode(action.evidence)
+            let evidenceText = try session.actions.evidence(id: id)
+            let evidence = evidenceText.flatMap { try? Evidence.summary($0) }
             let connector = ConnectorMapping.connector(for: action.type)
             _ = try session.outbox.enqueue(
                 OutboxRecord(
                     actionID: id, connector: connector,
-                    payload: ConnectorMapping.payload(for: action, evidence: evidence, quantity: approved, approvedBy: principal.name, at: now),
+                    payload: ConnectorMapping.payload(
+                        for: action, evidence: evidence, evidenceText: evidenceText, quantity: approved, approvedBy: principal.name, at: now),
                     idempotencyKey: "sluice-\(id)", correlationID: action.correlationID, nextAttemptAt: now, createdAt: now))
-            if let approved, var material = state.materials[action.subject], connector == "purchase-requisition" {
+            if let approved, state.materials[action.subject] != nil, connector == "purchase-requisition" {
                 // The order is on its way as far as the twin is concerned, so the position recovers now.
-                material.state.onOrder += approved
-                state.materials[action.subject] = material
-                try session.materials.save(MaterialRecord(item: action.subject, cell: action.cell, state: Self.encode(material), updatedAt: now))
+                state.materials[action.subject]!.state.onOrder += approved
+                try session.materials.save(
+                    MaterialRecord(item: action.subject, cell: action.cell, state: Self.encode(state.materials[action.subject]!), updatedAt: now))
             }
             var details: [String: JSONField] = ["gate": .string(action.gate)]
             if let approved { details["quantity"] = .number(approved) }
@@ -148,11 +150,7 @@ extension DecisionEngine {
                     AuditEntry(
                         time: now, actor: Principal.system.name, role: "system", event: "action.expired", subject: action.id, cell: action.cell,
                         correlationID: action.correlationID, details: JSONField.object(["gate": .string(action.gate)]).encoded()))
-                if var runtime = state.gates[action.gate] {
-                    runtime.debouncer.close(asset: action.subject)
-                    state.gates[action.gate] = runtime
-                    try save(runtime, session: session, at: now)
-                }
+                state.gates[action.gate]?.debouncer.close(asset: action.subject)
             }
             return due
         }
@@ -181,13 +179,12 @@ extension DecisionEngine {
     private func feedGate(_ action: ActionRecord, falsePositive: Bool, now: Date, state: inout EngineState, session: any StoreSession) throws
         -> Raised
     {
-        guard var runtime = state.gates[action.gate] else { return Raised() }
-        runtime.debouncer.close(asset: action.subject)
-        let gateActions = runtime.machine.recordDecision(falsePositive: falsePositive, at: now)
-        let raised = try record(gateActions, runtime: runtime, session: session)
-        state.gates[action.gate] = runtime
-        try save(runtime, session: session, at: now)
-        return raised
+        guard state.gates[action.gate] != nil else { return Raised() }
+        state.gates[action.gate]!.debouncer.close(asset: action.subject)
+        let gateActions = state.gates[action.gate]!.machine.recordDecision(falsePositive: falsePositive, at: now)
+        let runtime = state.gates[action.gate]!
+        try save(runtime.machine, session: session, at: now)
+        return try record(gateActions, runtime: runtime, session: session)
     }
 
     private func decided(_ action: ActionRecord, raised: Raised, decision counter: Counter) {

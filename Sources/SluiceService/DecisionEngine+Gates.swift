@@ -33,7 +33,7 @@ extension DecisionEngine {
             }
             let raised = try record(actions, runtime: runtime, session: session)
             state.gates[id] = runtime
-            try save(runtime, session: session, at: now)
+            try save(runtime.machine, session: session, at: now)
             return (GateView(runtime.machine), raised)
         }
         publish(raised, latency: nil)

@@ -61,30 +61,31 @@ extension DecisionEngine {
                 IngestBatchRecord(correlationID: correlation, source: principal.name, receivedAt: now))
             var duplicates: [IngestReport.Rejection] = []
             var raised = Raised()
-            var touchedGates = Set<String>()
             var acceptedSamples = 0
             for sample in samples {
-                guard try session.samples.insert(SampleRecord(asset: sample.asset, time: sample.time, values: sample.values, batch: batchID)) else {
+                // Only a sample not newer than its asset's latest can be a resend; it is looked up by its time.
+                let newer = state.assets[sample.asset]?.lastTime.map { sample.time > $0 } ?? false
+                if !newer, try session.samples.contains(asset: sample.asset, time: sample.time) {
                     duplicates.append(
                         .init(
                             list: "samples", index: sample.index, subject: sample.asset,
                             reason: "duplicate: a sample of \(sample.asset) at \(ISOTime.format(sample.time)) is already stored"))
                     continue
                 }
+                try session.samples.insert(SampleRecord(asset: sample.asset, time: sample.time, values: sample.values, batch: batchID))
                 acceptedSamples += 1
-                try observe(sample, correlation: correlation, now: now, state: &state, session: session, raised: &raised, touched: &touchedGates)
+                try observe(sample, correlation: correlation, now: now, state: &state, session: session, raised: &raised)
             }
             var touchedMaterials = Set<String>()
             for movement in movements {
                 try session.materials.insertMovement(
                     MovementRecord(
                         item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time, batch: batchID))
-                try observe(movement, correlation: correlation, now: now, state: &state, session: session, raised: &raised, touched: &touchedGates)
+                try observe(movement, correlation: correlation, now: now, state: &state, session: session, raised: &raised)
                 touchedMaterials.insert(movement.item)
             }
             try session.samples.updateBatchCounts(
                 id: batchID, accepted: acceptedSamples + movements.count, rejected: rejected.count + duplicates.count)
-            for id in touchedGates.sorted() { try save(state.gates[id]!, session: session, at: now) }
             for item in touchedMaterials.sorted() {
                 let cell = movements.first { $0.item == item }!.cell
                 try session.materials.save(MaterialRecord(item: item, cell: cell, state: Self.encode(state.materials[item]!), updatedAt: now))

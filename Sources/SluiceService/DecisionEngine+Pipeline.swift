@@ -6,68 +6,67 @@ import SluiceStore
 
 extension DecisionEngine {
     /// One stored sample through the pipeline: twin → each anomaly gate's model → debounce → gate → action.
+    /// Twins and gates are changed in place: a copy of an asset's window or a gate's debouncer per sample
+    /// would cost more than the scoring.
     func observe(
-        _ sample: ValidSample, correlation: String, now: Date, state: inout EngineState, session: any StoreSession, raised: inout Raised,
-        touched: inout Set<String>
+        _ sample: ValidSample, correlation: String, now: Date, state: inout EngineState, session: any StoreSession, raised: inout Raised
     ) throws {
-        guard var twin = state.assets[sample.asset] else { return }
         // A sample older than the twin's latest is stored but not scored: the twin only moves forward.
-        guard twin.update(time: sample.time, values: sample.values) else {
-            state.assets[sample.asset] = twin
-            return
-        }
-        let freshness = catalog.cells[sample.cell]?.freshness ?? 5
-        for gate in anomalyGates[sample.cell] ?? [] {
-            guard var scorer = twin.scorers[gate.id], var runtime = state.gates[gate.id] else { continue }
-            let features = scorer.scorer.model.features
-            let coverage = twin.coverage(of: features, at: sample.time, freshness: freshness)
-            touched.insert(gate.id)
-            guard let raw = twin.state(of: features) else {
-                // Some sensor has never reported: nothing to score, and the debouncer says why.
-                _ = runtime.debouncer.observe(asset: sample.asset, score: 0, coverage: coverage, at: sample.time)
-                state.gates[gate.id] = runtime
-                continue
-            }
-            let explanation = scorer.push(raw)
-            twin.scorers[gate.id] = scorer
-            guard scorer.isSettled else { continue }
-            let outcome = runtime.debouncer.observe(asset: sample.asset, score: explanation.score, coverage: coverage, at: sample.time)
-            if outcome == .detection {
-                let mode = runtime.machine.mode(for: sample.asset)
-                let drivers = features.indices.sorted { explanation.contributions[$0] > explanation.contributions[$1] }.prefix(3).map { features[$0] }
-                let recent = twin.recent(features, count: configuration.evidenceLength)
-                let model = scorer.scorer.model
-                let evidence = Evidence(
-                    kind: "anomaly",
-                    model: .init(name: model.name, kind: model.kind.rawValue, version: model.version, trainingDigest: model.trainingDigest),
-                    gate: gateEvidence(runtime.machine, mode: mode), triggeredAt: sample.time,
-                    anomaly: .init(
-                        score: explanation.score, threshold: 1, primary: explanation.primary, q: explanation.q,
-                        contributions: Dictionary(uniqueKeysWithValues: zip(features, explanation.contributions)), drivers: Array(drivers),
-                        consecutive: gate.debounce, snapshot: twin.snapshot(freshness: freshness, sensors: features), recent: recent.values,
-                        recentTimes: recent.times),
-                    replenishment: nil)
-                let action = try raise(
-                    gate: gate, mode: mode, subject: sample.asset, severity: explanation.score, quantity: nil, unit: nil, correlation: correlation,
-                    model: (model.name, model.version), evidence: evidence, now: now, session: session)
-                if mode == .shadow { runtime.debouncer.close(asset: sample.asset) }
+        guard state.assets[sample.asset]?.update(time: sample.time, values: sample.values) == true else { return }
+        let freshness = self.freshness[sample.cell] ?? 5
+        for gate in anomalyGates[sample.cell] ?? [] where state.gates[gate.id] != nil {
+            if let action = try observe(
+                sample, gate: gate, freshness: freshness, twin: &state.assets[sample.asset]!, runtime: &state.gates[gate.id]!,
+                correlation: correlation, now: now, session: session)
+            {
                 raised.actions.append(action)
             }
-            state.gates[gate.id] = runtime
         }
-        state.assets[sample.asset] = twin
+    }
+
+    private func observe(
+        _ sample: ValidSample, gate: GateDefinition, freshness: TimeInterval, twin: inout AssetTwin, runtime: inout GateRuntime,
+        correlation: String, now: Date, session: any StoreSession
+    ) throws -> ActionRecord? {
+        guard let features = catalog.models[Catalog.ModelKey(gate: gate.id, asset: sample.asset)]?.features else { return nil }
+        let coverage = twin.coverage(of: features, at: sample.time, freshness: freshness)
+        guard let raw = twin.state(of: features) else {
+            // Some sensor has never reported: nothing to score, and the debouncer says why.
+            _ = runtime.debouncer.observe(asset: sample.asset, score: 0, coverage: coverage, at: sample.time)
+            return nil
+        }
+        guard let (explanation, settled) = twin.score(gate: gate.id, raw), settled else { return nil }
+        guard runtime.debouncer.observe(asset: sample.asset, score: explanation.score, coverage: coverage, at: sample.time) == .detection else {
+            return nil
+        }
+        let mode = runtime.machine.mode(for: sample.asset)
+        let drivers = features.indices.sorted { explanation.contributions[$0] > explanation.contributions[$1] }.prefix(3).map { features[$0] }
+        let recent = twin.recent(features, count: configuration.evidenceLength)
+        let model = catalog.models[Catalog.ModelKey(gate: gate.id, asset: sample.asset)]!
+        let evidence = Evidence(
+            kind: "anomaly", model: .init(name: model.name, kind: model.kind.rawValue, version: model.version, trainingDigest: model.trainingDigest),
+            gate: gateEvidence(runtime.machine, mode: mode), triggeredAt: sample.time,
+            anomaly: .init(
+                score: explanation.score, threshold: 1, primary: explanation.primary, q: explanation.q,
+                contributions: Dictionary(uniqueKeysWithValues: zip(features, explanation.contributions)), drivers: Array(drivers),
+                consecutive: gate.debounce, snapshot: twin.snapshot(freshness: freshness, sensors: features), recent: recent.values,
+                recentTimes: recent.times),
+            replenishment: nil)
+        let action = try raise(
+            gate: gate, mode: mode, subject: sample.asset, severity: explanation.score, quantity: nil, unit: nil, correlation: correlation,
+            model: (model.name, model.version), evidence: evidence, now: now, session: session)
+        if mode == .shadow { runtime.debouncer.close(asset: sample.asset) }
+        return action
     }
 
     /// One stored movement through the pipeline: material twin → planner → debounce → gate → action.
     func observe(
-        _ movement: ValidMovement, correlation: String, now: Date, state: inout EngineState, session: any StoreSession, raised: inout Raised,
-        touched: inout Set<String>
+        _ movement: ValidMovement, correlation: String, now: Date, state: inout EngineState, session: any StoreSession, raised: inout Raised
     ) throws {
-        guard var twin = state.materials[movement.item] else { return }
-        twin.apply(kind: movement.kind, quantity: movement.quantity, at: movement.time)
-        state.materials[movement.item] = twin
-        for gate in replenishmentGates[movement.cell] ?? [] {
-            guard var runtime = state.gates[gate.id] else { continue }
+        guard state.materials[movement.item] != nil else { return }
+        state.materials[movement.item]!.apply(kind: movement.kind, quantity: movement.quantity, at: movement.time)
+        let twin = state.materials[movement.item]!
+        for gate in replenishmentGates[movement.cell] ?? [] where state.gates[gate.id] != nil {
             let proposal: ReplenishmentProposal
             do {
                 proposal = try ReplenishmentPlanner.propose(twin.state)
@@ -75,25 +74,22 @@ extension DecisionEngine {
                 logger.warning("cannot plan material", metadata: ["material.item": "\(movement.item)", "error": "\(error)"])
                 continue
             }
-            touched.insert(gate.id)
             // How far the position has fallen through the reorder point: 1 at the point, more below it.
             let severity =
                 proposal.triggered ? min(100, max(1.000_001, (proposal.reorderPoint + 1) / max(proposal.inventoryPosition + 1, 0.01))) : 0
-            let outcome = runtime.debouncer.observe(asset: movement.item, score: severity, coverage: 1, at: movement.time)
-            if outcome == .detection {
-                let mode = runtime.machine.mode(for: movement.item)
-                let needBy = movement.time.addingTimeInterval(proposal.needByPeriods * twin.period)
-                let evidence = Evidence(
-                    kind: "replenishment", model: .init(name: movement.item, kind: gate.modelKind, version: gate.modelVersion, trainingDigest: nil),
-                    gate: gateEvidence(runtime.machine, mode: mode), triggeredAt: movement.time, anomaly: nil,
-                    replenishment: .init(proposal: proposal, state: twin.state, needBy: needBy))
-                let action = try raise(
-                    gate: gate, mode: mode, subject: movement.item, severity: severity, quantity: proposal.quantity, unit: proposal.unit,
-                    correlation: correlation, model: (proposal.policy, gate.modelVersion), evidence: evidence, now: now, session: session)
-                if mode == .shadow { runtime.debouncer.close(asset: movement.item) }
-                raised.actions.append(action)
-            }
-            state.gates[gate.id] = runtime
+            let outcome = state.gates[gate.id]!.debouncer.observe(asset: movement.item, score: severity, coverage: 1, at: movement.time)
+            guard outcome == .detection else { continue }
+            let mode = state.gates[gate.id]!.machine.mode(for: movement.item)
+            let needBy = movement.time.addingTimeInterval(proposal.needByPeriods * twin.period)
+            let evidence = Evidence(
+                kind: "replenishment", model: .init(name: movement.item, kind: gate.modelKind, version: gate.modelVersion, trainingDigest: nil),
+                gate: gateEvidence(state.gates[gate.id]!.machine, mode: mode), triggeredAt: movement.time, anomaly: nil,
+                replenishment: .init(proposal: proposal, state: twin.state, needBy: needBy))
+            let action = try raise(
+                gate: gate, mode: mode, subject: movement.item, severity: severity, quantity: proposal.quantity, unit: proposal.unit,
+                correlation: correlation, model: (proposal.policy, gate.modelVersion), evidence: evidence, now: now, session: session)
+            if mode == .shadow { state.gates[gate.id]!.debouncer.close(asset: movement.item) }
+            raised.actions.append(action)
         }
     }
 
@@ -106,8 +102,8 @@ extension DecisionEngine {
             id: Self.newActionID(), cell: gate.cell, gate: gate.id, type: gate.actionType, mode: mode.rawValue,
             state: mode == .shadow ? ActionState.logged.rawValue : ActionState.pending.rawValue, subject: subject, severity: severity,
             quantity: quantity, unit: unit, correlationID: correlation, modelName: model.name, modelVersion: model.version,
-            evidence: evidence.encoded(), createdAt: now, expiresAt: now.addingTimeInterval(gate.actionExpiry))
-        try session.actions.insert(action)
+            createdAt: now, expiresAt: now.addingTimeInterval(gate.actionExpiry))
+        try session.actions.insert(action, evidence: evidence.encoded())
         let event =
             switch mode {
             case .action: "action.queued"

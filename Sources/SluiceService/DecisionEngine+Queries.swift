@@ -72,7 +72,8 @@ extension DecisionEngine {
         return try store.read { session in
             guard let action = try session.actions.get(id: id), principal.reaches(action.cell) else { throw ServiceError.notFound("no action \(id)") }
             return ActionView(
-                action: action, evidence: try? Evidence.decode(action.evidence), decisions: try session.actions.decisions(actionID: id),
+                action: action, evidence: try session.actions.evidence(id: id).flatMap { try? Evidence.decode($0) },
+                decisions: try session.actions.decisions(actionID: id),
                 dispatch: try session.outbox.entries(actionID: id))
         }
     }

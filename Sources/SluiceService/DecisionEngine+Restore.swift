@@ -5,38 +5,27 @@ import SluiceReplenishment
 import SluiceStore
 
 extension DecisionEngine {
-    /// Restores gates and materials from the store (creating them the first time), and warms each asset's
-    /// twin and scorers on its latest stored samples.
-    func restore() throws {
+    /// First run: creates the gates' and materials' records the store lacks and records changed gate
+    /// definitions; then loads the state.
+    func start() throws {
         let now = clock()
-        try transact { state, session in
+        try store.write { session in
             for definition in catalog.gates.values.sorted(by: { $0.id < $1.id }) {
                 if let record = try session.gates.get(id: definition.id) {
-                    var machine = try Self.decode(GateStateMachine.self, record.state, what: "gate \(definition.id)")
-                    if machine.definition != definition {
-                        // The file changed since the gate last ran: the running state (stage, evidence) is kept
-                        // and the new definition takes over; the change is on the record.
-                        machine = machine.replacingDefinition(with: definition)
-                        try session.audit.append(
-                            AuditEntry(
-                                time: now, actor: Principal.system.name, role: "system", event: "gate.definition-changed", subject: definition.id,
-                                cell: definition.cell, details: JSONField.object(["file": .string("Gates/\(definition.id).yaml")]).encoded()))
-                        logger.notice("gate definition changed since the last run", metadata: ["gate.id": "\(definition.id)"])
-                    }
-                    var debouncer = try Self.decode(DetectionDebouncer.self, record.debouncer, what: "gate \(definition.id)'s debouncer")
-                    if debouncer.consecutive != definition.debounce || debouncer.silentPeriod != definition.silentPeriod
-                        || debouncer.minimumCoverage != definition.minimumCoverage
-                    {
-                        debouncer = DetectionDebouncer(definition: definition)
-                        for open in try session.actions.open(gate: definition.id) { debouncer.markOpen(asset: open.subject) }
-                    }
-                    state.gates[definition.id] = GateRuntime(machine: machine, debouncer: debouncer)
+                    let machine = try Self.decode(GateStateMachine.self, record.state, what: "gate \(definition.id)")
+                    guard machine.definition != definition else { continue }
+                    // The file changed since the gate last ran: the running state (stage, evidence) is kept
+                    // and the new definition takes over; the change is on the record.
+                    try save(machine.replacingDefinition(with: definition), session: session, at: now)
+                    try session.audit.append(
+                        AuditEntry(
+                            time: now, actor: Principal.system.name, role: "system", event: "gate.definition-changed", subject: definition.id,
+                            cell: definition.cell, details: "{}"))
+                    logger.notice("gate definition changed since the last run", metadata: ["gate.id": "\(definition.id)"])
                 } else {
                     let stage = configuration.startingStages[definition.id] ?? 0
                     let machine = GateStateMachine(definition: definition, startingAt: stage, now: now)
-                    let runtime = GateRuntime(machine: machine, debouncer: DetectionDebouncer(definition: definition))
-                    state.gates[definition.id] = runtime
-                    try save(runtime, session: session, at: now)
+                    try save(machine, session: session, at: now)
                     try session.audit.append(
                         AuditEntry(
                             time: now, actor: Principal.system.name, role: "system", event: "gate.started", subject: definition.id,
@@ -48,36 +37,57 @@ extension DecisionEngine {
                 }
             }
             for cell in catalog.cells.values.sorted(by: { $0.id < $1.id }) {
-                for material in cell.materials {
-                    if let record = try session.materials.get(item: material.item) {
-                        state.materials[material.item] = try Self.decode(MaterialTwin.self, record.state, what: "material \(material.item)")
-                    } else {
-                        let twin = MaterialTwin(state: material, now: now)
-                        state.materials[material.item] = twin
-                        try session.materials.save(MaterialRecord(item: material.item, cell: cell.id, state: Self.encode(twin), updatedAt: now))
-                    }
-                }
-                for asset in cell.assets {
-                    var twin = AssetTwin(id: asset.id, cell: cell.id, capacity: configuration.windowLength)
-                    var longestWarmUp = 0
-                    for gate in anomalyGates[cell.id] ?? [] {
-                        guard let model = catalog.models[Catalog.ModelKey(gate: gate.id, asset: asset.id)] else { continue }
-                        let scorer = try AnomalyScorer(model: model)
-                        twin.scorers[gate.id] = StreamingScorer(scorer: scorer)
-                        longestWarmUp = max(longestWarmUp, scorer.warmUp)
-                    }
-                    let history = try session.samples.recent(asset: asset.id, limit: max(configuration.windowLength, longestWarmUp + 1))
-                    for sample in history where twin.update(time: sample.time, values: sample.values) {
-                        for (gate, var scorer) in twin.scorers {
-                            if let raw = twin.state(of: scorer.scorer.model.features) { _ = scorer.push(raw) }
-                            twin.scorers[gate] = scorer
-                        }
-                    }
-                    state.assets[asset.id] = twin
+                for material in cell.materials where try session.materials.get(item: material.item) == nil {
+                    try session.materials.save(
+                        MaterialRecord(
+                            item: material.item, cell: cell.id, state: Self.encode(MaterialTwin(state: material, now: now)), updatedAt: now))
                 }
             }
-            metrics.auditRecords.set(Double(try session.audit.checkpoint().size))
         }
+        let loaded = try store.read { session in try loadState(session) }
+        state.withLock { $0 = loaded }
+        metrics.auditRecords.set(Double(try store.read { try $0.audit.checkpoint() }.size))
+    }
+
+    /// The engine's state as the store holds it: gates and debouncers, materials, and each asset's twin
+    /// and scorers warmed on its latest stored samples.
+    func loadState(_ session: any StoreSession) throws -> EngineState {
+        var state = EngineState()
+        for definition in catalog.gates.values {
+            guard let record = try session.gates.get(id: definition.id) else { throw StoreError.invalid("gate \(definition.id) has no record") }
+            // The debouncer comes back from the queue: open actions stay open, silent periods run from the last
+            // action raised; runs of scores over the threshold start afresh.
+            var debouncer = DetectionDebouncer(definition: definition)
+            for open in try session.actions.open(gate: definition.id) { debouncer.markOpen(asset: open.subject) }
+            for (subject, time) in try session.actions.lastRaised(gate: definition.id) { debouncer.markRaised(asset: subject, at: time) }
+            state.gates[definition.id] = GateRuntime(
+                machine: try Self.decode(GateStateMachine.self, record.state, what: "gate \(definition.id)"), debouncer: debouncer)
+        }
+        let warmUps = catalog.models.values.map { $0.filter.warmUp }
+        let perAsset = max(configuration.windowLength, (warmUps.max() ?? 0) + 1)
+        // One backward pass over the newest samples fills every asset's window.
+        let recent = try session.samples.recentByAsset(perAsset: perAsset, scanLimit: perAsset * max(1, catalog.assetIndex.count) * 2)
+        for cell in catalog.cells.values {
+            for material in cell.materials {
+                guard let record = try session.materials.get(item: material.item) else { continue }
+                state.materials[material.item] = try Self.decode(MaterialTwin.self, record.state, what: "material \(material.item)")
+            }
+            for asset in cell.assets {
+                var twin = AssetTwin(id: asset.id, cell: cell.id, capacity: configuration.windowLength)
+                for gate in anomalyGates[cell.id] ?? [] {
+                    guard let model = catalog.models[Catalog.ModelKey(gate: gate.id, asset: asset.id)] else { continue }
+                    twin.scorers[gate.id] = StreamingScorer(scorer: try AnomalyScorer(model: model))
+                }
+                for sample in recent[asset.id] ?? [] where twin.update(time: sample.time, values: sample.values) {
+                    for gate in Array(twin.scorers.keys) {
+                        let features = twin.scorers[gate]!.scorer.model.features
+                        if let raw = twin.state(of: features) { _ = twin.scorers[gate]!.push(raw) }
+                    }
+                }
+                state.assets[asset.id] = twin
+            }
+        }
+        return state
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {

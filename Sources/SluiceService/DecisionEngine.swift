@@ -48,6 +48,8 @@ public final class DecisionEngine: Sendable {
     let state: Mutex<EngineState>
     /// Anomaly gates by cell, and replenishment gates by cell, in id order.
     let anomalyGates: [String: [GateDefinition]]
+    /// Each cell's telemetry freshness window.
+    let freshness: [String: TimeInterval]
     let replenishmentGates: [String: [GateDefinition]]
 
     /// An engine over `store`, restoring gates, materials and twins from it.
@@ -70,31 +72,39 @@ public final class DecisionEngine: Sendable {
             replenishment[cell] = gates.filter { Catalog.replenishmentKinds.contains($0.modelKind) }
         }
         anomalyGates = anomaly
+        freshness = catalog.cells.mapValues(\.freshness)
         replenishmentGates = replenishment
         state = Mutex(EngineState())
-        try restore()
+        try start()
     }
 
-    /// Runs `body` on a copy of the state inside a write transaction; the copy replaces the state once
-    /// the transaction commits. Everything that changes the engine goes through here, one at a time.
+    /// Runs `body` on the state inside a write transaction, one at a time: everything that changes the
+    /// engine goes through here.
+    ///
+    /// `body` changes the state in place, for speed (a copy per batch would copy every asset's window).
+    /// Bodies throw a ``ServiceError`` only from their checks, before they change anything; any other
+    /// error rolls the transaction back, and the state is then rebuilt from what the store kept, so memory
+    /// never runs ahead of the store.
     func transact<T: Sendable>(_ body: (inout EngineState, any StoreSession) throws -> T) throws -> T {
         try state.withLock { current in
-            var next = current
-            let result = try store.write { session in try body(&next, session) }
-            current = next
-            return result
+            do {
+                return try store.write { session in try body(&current, session) }
+            } catch let error as ServiceError {
+                throw error
+            } catch {
+                logger.error("transaction rolled back; reloading the engine's state from the store", metadata: ["error": "\(error)"])
+                if let reloaded = try? store.read({ session in try loadState(session) }) { current = reloaded }
+                throw error
+            }
         }
     }
 
     /// The current time by the engine's clock.
     public var now: Date { clock() }
 
-    /// Appends a gate's state and debouncer to the store.
-    func save(_ gate: GateRuntime, session: any StoreSession, at time: Date) throws {
-        try session.gates.save(
-            GateRecord(
-                id: gate.machine.definition.id, cell: gate.machine.definition.cell, state: Self.encode(gate.machine),
-                debouncer: Self.encode(gate.debouncer), updatedAt: time))
+    /// Stores a gate's stage machine (its debouncer is rebuilt from the queue on load).
+    func save(_ machine: GateStateMachine, session: any StoreSession, at time: Date) throws {
+        try session.gates.save(GateRecord(id: machine.definition.id, cell: machine.definition.cell, state: Self.encode(machine), updatedAt: time))
     }
 
     static func encode(_ value: some Encodable) -> String {

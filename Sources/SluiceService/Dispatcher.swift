@@ -81,40 +81,45 @@ public final class Dispatcher: Service {
         let due: [(OutboxRecord, ActionRecord)] = try store.read { session in
             try session.outbox.due(at: now, limit: 64).compactMap { entry in try session.actions.get(id: entry.actionID).map { (entry, $0) } }
         }
-        guard !due.isEmpty else { return 0 }
-        var attempted = 0
+        var sendable: [(OutboxRecord, ActionRecord, String)] = []
+        for (entry, action) in due {
+            guard let base = configuration.url ?? catalog.cells[action.cell]?.connector?.url else {
+                logger.warning(
+                    "no ERP/MES connector for the cell: the action waits in the outbox",
+                    metadata: ["action.id": "\(action.id)", "cell": "\(action.cell)"])
+                continue
+            }
+            sendable.append((entry, action, base))
+        }
+        guard !sendable.isEmpty else { return 0 }
+        // The whole round is marked in flight in one transaction, not one per call.
+        try store.write { session in
+            for (_, action, _) in sendable {
+                guard var current = try session.actions.get(id: action.id),
+                    current.state == ActionState.approved.rawValue || current.state == ActionState.failed.rawValue
+                else { continue }
+                current.state = ActionState.dispatched.rawValue
+                current.updatedAt = now
+                try session.actions.update(current)
+            }
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
-            for (entry, action) in due {
-                guard let base = configuration.url ?? catalog.cells[action.cell]?.connector?.url else {
-                    logger.warning(
-                        "no ERP/MES connector for the cell: the action waits in the outbox",
-                        metadata: ["action.id": "\(action.id)", "cell": "\(action.cell)"])
-                    continue
-                }
+            for (entry, action, base) in sendable {
                 if inFlight == configuration.concurrency {
                     try await group.next()
                     inFlight -= 1
                 }
-                attempted += 1
                 inFlight += 1
                 group.addTask { try await self.send(entry, action: action, to: base) }
             }
             try await group.waitForAll()
         }
-        return attempted
+        return sendable.count
     }
 
     private func send(_ entry: OutboxRecord, action: ActionRecord, to base: String) async throws {
         let url = base.trimmingSuffix("/") + ConnectorMapping.path(for: entry.connector)
-        try store.write { session in
-            guard var current = try session.actions.get(id: action.id) else { return }
-            if current.state == ActionState.approved.rawValue || current.state == ActionState.failed.rawValue {
-                current.state = ActionState.dispatched.rawValue
-                current.updatedAt = clock()
-                try session.actions.update(current)
-            }
-        }
         var headers = [
             ("Content-Type", "application/json"), ("Idempotency-Key", entry.idempotencyKey), ("X-Correlation-ID", entry.correlationID),
             ("X-Sluice-Attempt", String(entry.attempts + 1)),

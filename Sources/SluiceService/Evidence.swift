@@ -81,6 +81,33 @@ public struct Evidence: Sendable, Codable, Equatable {
         String(decoding: (try? Evidence.encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
+    /// The parts of the evidence a connector maps into its call: decoding only these skips the recent
+    /// values, which approving an action does not need.
+    struct Summary: Decodable {
+        struct Model: Decodable {
+            var kind: String
+        }
+
+        struct Anomaly: Decodable {
+            var drivers: [String]
+        }
+
+        struct Replenishment: Decodable {
+            var proposal: ReplenishmentProposal
+            var needBy: Date
+        }
+
+        var model: Model
+        var triggeredAt: Date
+        var anomaly: Anomaly?
+        var replenishment: Replenishment?
+    }
+
+    /// The summary of stored evidence.
+    static func summary(_ text: String) throws -> Summary {
+        try decoder.decode(Summary.self, from: Data(text.utf8))
+    }
+
     /// Decodes stored evidence.
     public static func decode(_ text: String) throws -> Evidence {
         try decoder.decode(Evidence.self, from: Data(text.utf8))

@@ -8,9 +8,28 @@ public enum ISOTime {
         let ms = (date.timeIntervalSince1970 * 1000).rounded()
         let seconds = (ms / 1000).rounded(.down)
         let millis = Int(ms - seconds * 1000)
-        // Timestamp writes `YYYY-MM-DD hh:mm:ss`; RFC 3339 wants the T.
-        let text = Timestamp.format(seconds).replacingOccurrences(of: " ", with: "T")
-        return text + "." + String(format: "%03d", millis) + "Z"
+        let (year, month, day, second) = Timestamp.civil(seconds)
+        guard (0...9_999).contains(year) else { return Timestamp.format(seconds) }
+        // Written digit by digit: ingest and evidence format many times a second.
+        var bytes = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int, _ width: Int, at offset: Int) {
+            var v = value
+            for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+        }
+        put(year, 4, at: 0)
+        put(month, 2, at: 5)
+        put(day, 2, at: 8)
+        put(second / 3_600, 2, at: 11)
+        put(second / 60 % 60, 2, at: 14)
+        put(second % 60, 2, at: 17)
+        put(millis, 3, at: 20)
+        for (i, c) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+            bytes[i] = UInt8(c.value)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses RFC 3339 text (with or without fractions, `Z` or an offset).

@@ -4,9 +4,9 @@ public import Foundation
 ///
 /// Decoding is lenient per item, so one bad sample is refused with its reason while the rest of the batch
 /// is kept; only a body that is not JSON, or not an object, fails as a whole.
-public struct TelemetryBatch: Sendable, Decodable {
+public struct TelemetryBatch: Sendable {
     /// One sample as sent; fields that could not be read are nil, with the problem said.
-    public struct Sample: Sendable, Decodable {
+    public struct Sample: Sendable {
         /// The asset.
         public var asset: String?
         /// RFC 3339 time text.
@@ -23,45 +23,19 @@ public struct TelemetryBatch: Sendable, Decodable {
             self.values = values?.mapValues(Value.number)
         }
 
-        private enum Keys: String, CodingKey { case asset, time, values }
-
-        public init(from decoder: any Decoder) throws {
-            guard let container = try? decoder.container(keyedBy: Keys.self) else {
-                problem = "a sample must be an object with asset, time and values"
-                return
-            }
-            asset = try? container.decodeIfPresent(String.self, forKey: .asset)
-            if asset == nil, container.contains(.asset) { problem = "asset must be a string" }
-            time = try? container.decodeIfPresent(String.self, forKey: .time)
-            if time == nil, container.contains(.time) { problem = "time must be an RFC 3339 string such as 2026-11-21T08:00:00.250Z" }
-            values = try? container.decodeIfPresent([String: Value].self, forKey: .values)
-            if values == nil, container.contains(.values) { problem = "values must be an object of sensor names to numbers" }
-        }
     }
 
     /// A value as sent: a number, or something else.
-    public enum Value: Sendable, Decodable, Equatable {
+    public enum Value: Sendable, Equatable {
         /// A number.
         case number(Double)
         /// Not a number, with what it was.
         case invalid(String)
 
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let number = try? container.decode(Double.self) {
-                self = .number(number)
-            } else if let text = try? container.decode(String.self) {
-                self = .invalid("the string \"\(text.prefix(20))\"")
-            } else if container.decodeNil() {
-                self = .invalid("null")
-            } else {
-                self = .invalid("not a number")
-            }
-        }
     }
 
     /// A stock movement as sent.
-    public struct Movement: Sendable, Decodable {
+    public struct Movement: Sendable {
         /// The item code.
         public var item: String?
         /// `consumption`, `receipt` or `count`.
@@ -81,20 +55,6 @@ public struct TelemetryBatch: Sendable, Decodable {
             self.time = time
         }
 
-        private enum Keys: String, CodingKey { case item, kind, quantity, time }
-
-        public init(from decoder: any Decoder) throws {
-            guard let container = try? decoder.container(keyedBy: Keys.self) else {
-                problem = "a movement must be an object with item, kind, quantity and time"
-                return
-            }
-            item = try? container.decodeIfPresent(String.self, forKey: .item)
-            kind = try? container.decodeIfPresent(String.self, forKey: .kind)
-            quantity = try? container.decodeIfPresent(Double.self, forKey: .quantity)
-            if quantity == nil, container.contains(.quantity) { problem = "quantity must be a number" }
-            time = try? container.decodeIfPresent(String.self, forKey: .time)
-            if time == nil, container.contains(.time) { problem = "time must be an RFC 3339 string" }
-        }
     }
 
     /// The samples.
@@ -108,28 +68,9 @@ public struct TelemetryBatch: Sendable, Decodable {
         self.movements = movements
     }
 
-    private enum Keys: String, CodingKey { case samples, movements }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Keys.self)
-        samples = try container.decodeIfPresent([Sample].self, forKey: .samples) ?? []
-        movements = try container.decodeIfPresent([Movement].self, forKey: .movements) ?? []
-    }
-
     /// Decodes a request body; malformed JSON is a ``ServiceError/invalid(_:)`` that says where.
     public static func decode(_ data: Data) throws -> TelemetryBatch {
-        do {
-            return try JSONDecoder().decode(TelemetryBatch.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
-            throw ServiceError.invalid("the body is not valid JSON: \(detail)")
-        } catch let DecodingError.typeMismatch(_, context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw ServiceError.invalid(
-                "the body must be an object {\"samples\": [...], \"movements\": [...]}\(path.isEmpty ? "" : "; '\(path)' has the wrong type")")
-        } catch {
-            throw ServiceError.invalid("the body cannot be read as a telemetry batch: \(error)")
-        }
+        try TelemetryJSONParser.parse(data)
     }
 }
 

@@ -74,8 +74,6 @@ public struct ActionRecord: Sendable, Equatable, Codable {
     public var modelName: String
     /// The model's version.
     public var modelVersion: Int
-    /// The evidence, as JSON.
-    public var evidence: String
     /// When it was raised.
     public var createdAt: Date
     /// When it expires unless decided.
@@ -96,7 +94,7 @@ public struct ActionRecord: Sendable, Equatable, Codable {
     /// An action record.
     public init(
         id: String, cell: String, gate: String, type: String, mode: String, state: String, subject: String, severity: Double,
-        quantity: Double?, unit: String?, correlationID: String, modelName: String, modelVersion: Int, evidence: String,
+        quantity: Double?, unit: String?, correlationID: String, modelName: String, modelVersion: Int,
         createdAt: Date, expiresAt: Date, decidedAt: Date? = nil, decidedBy: String? = nil, reasonCode: String? = nil,
         reasonText: String? = nil, approvedQuantity: Double? = nil, updatedAt: Date? = nil
     ) {
@@ -113,7 +111,6 @@ public struct ActionRecord: Sendable, Equatable, Codable {
         self.correlationID = correlationID
         self.modelName = modelName
         self.modelVersion = modelVersion
-        self.evidence = evidence
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.decidedAt = decidedAt
@@ -274,7 +271,8 @@ public struct TokenRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// A gate's running state, as encoded JSON, so a restart resumes it exactly.
+/// A gate's running state (stage, status, the judge's evidence), as encoded JSON, so a restart resumes it
+/// exactly. Its debouncer is not stored: it is rebuilt from the action queue (open actions, last raised).
 public struct GateRecord: Sendable, Equatable {
     /// The gate's id.
     public var id: String
@@ -282,17 +280,14 @@ public struct GateRecord: Sendable, Equatable {
     public var cell: String
     /// The encoded stage machine.
     public var state: String
-    /// The encoded detection debouncer.
-    public var debouncer: String
     /// When it last changed.
     public var updatedAt: Date
 
     /// A gate record.
-    public init(id: String, cell: String, state: String, debouncer: String, updatedAt: Date) {
+    public init(id: String, cell: String, state: String, updatedAt: Date) {
         self.id = id
         self.cell = cell
         self.state = state
-        self.debouncer = debouncer
         self.updatedAt = updatedAt
     }
 }

@@ -8,10 +8,12 @@ public protocol SampleRepository {
     func updateBatchCounts(id: Int64, accepted: Int, rejected: Int) throws
     /// A batch by id.
     func batch(id: Int64) throws -> IngestBatchRecord?
-    /// Stores a sample; false when one for the same asset and time is already stored.
-    func insert(_ sample: SampleRecord) throws -> Bool
-    /// The latest `limit` samples of `asset`, oldest first.
-    func recent(asset: String, limit: Int) throws -> [SampleRecord]
+    /// Stores a sample. The caller makes sure no sample of the same asset and time is stored (with
+    /// ``contains(asset:time:)`` for any sample not newer than the asset's latest).
+    func insert(_ sample: SampleRecord) throws
+    /// The latest samples of each asset, at most `perAsset` each, oldest first, from the newest `scanLimit`
+    /// samples of the store.
+    func recentByAsset(perAsset: Int, scanLimit: Int) throws -> [String: [SampleRecord]]
     /// Samples stored, for one asset or all.
     func count(asset: String?) throws -> Int
     /// Whether a sample for `asset` at `time` is stored.
@@ -20,10 +22,12 @@ public protocol SampleRepository {
 
 /// Soft actions, recommendations and shadow detections, with the decisions people made on them.
 public protocol ActionRepository {
-    /// Stores a new action.
-    func insert(_ action: ActionRecord) throws
+    /// Stores a new action with its evidence (JSON).
+    func insert(_ action: ActionRecord, evidence: String) throws
     /// An action by id.
     func get(id: String) throws -> ActionRecord?
+    /// An action's evidence (JSON).
+    func evidence(id: String) throws -> String?
     /// Actions matching `filter`, newest first.
     func list(_ filter: ActionFilter) throws -> [ActionRecord]
     /// Replaces a stored action (matched by id).
@@ -32,6 +36,8 @@ public protocol ActionRepository {
     func expired(before date: Date, limit: Int) throws -> [ActionRecord]
     /// Undecided actions and recommendations of a gate (to restore its debouncer's open set).
     func open(gate: String) throws -> [ActionRecord]
+    /// When each subject of a gate last raised anything (to restore its debouncer's silent periods).
+    func lastRaised(gate: String) throws -> [String: Date]
     /// Counts actions by state, for one cell or all.
     func countByState(cells: [String]?) throws -> [String: Int]
     /// Records a decision: a label for retraining.

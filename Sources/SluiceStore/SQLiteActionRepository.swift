@@ -1,23 +1,29 @@
 import Foundation
 import GRDB
 
-/// Actions and decisions in SQLite.
+/// Actions and decisions in SQLite. Evidence lives in its own table: it is written once and read for one
+/// action at a time, so lists and decisions never carry (or rewrite) its kilobytes.
 struct SQLiteActionRepository: ActionRepository {
     let db: Database
 
     private static let columns = """
-        id, cell, gate, type, mode, state, subject, severity, quantity, unit, correlation_id, model_name, model_version, evidence,
+        id, cell, gate, type, mode, state, subject, severity, quantity, unit, correlation_id, model_name, model_version,
         created_at, expires_at, decided_at, decided_by, reason_code, reason_text, approved_quantity, updated_at
         """
 
-    func insert(_ action: ActionRecord) throws {
+    func insert(_ action: ActionRecord, evidence: String) throws {
         try db.cachedStatement(
-            sql: "INSERT INTO action (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            sql: "INSERT INTO action (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).execute(arguments: Self.arguments(action))
+        try db.cachedStatement(sql: "INSERT INTO action_evidence (action_id, evidence) VALUES (?, ?)").execute(arguments: [action.id, evidence])
     }
 
     func get(id: String) throws -> ActionRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM action WHERE id = ?", arguments: [id]).map(Self.record)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM action WHERE id = ?"), arguments: [id]).map(Self.record)
+    }
+
+    func evidence(id: String) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT evidence FROM action_evidence WHERE action_id = ?"), arguments: [id])
     }
 
     func list(_ filter: ActionFilter) throws -> [ActionRecord] {
@@ -51,7 +57,7 @@ struct SQLiteActionRepository: ActionRepository {
         try db.cachedStatement(
             sql: """
                 UPDATE action SET cell = ?, gate = ?, type = ?, mode = ?, state = ?, subject = ?, severity = ?, quantity = ?, unit = ?,
-                correlation_id = ?, model_name = ?, model_version = ?, evidence = ?, created_at = ?, expires_at = ?, decided_at = ?,
+                correlation_id = ?, model_name = ?, model_version = ?, created_at = ?, expires_at = ?, decided_at = ?,
                 decided_by = ?, reason_code = ?, reason_text = ?, approved_quantity = ?, updated_at = ? WHERE id = ?
                 """
         ).execute(arguments: Self.arguments(action, idLast: true))
@@ -66,6 +72,14 @@ struct SQLiteActionRepository: ActionRepository {
 
     func open(gate: String) throws -> [ActionRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM action WHERE gate = ? AND state = 'pending'", arguments: [gate]).map(Self.record)
+    }
+
+    func lastRaised(gate: String) throws -> [String: Date] {
+        var last: [String: Date] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT subject, MAX(created_at) AS at FROM action WHERE gate = ? GROUP BY subject", arguments: [gate]) {
+            last[row["subject"]] = row.date("at")
+        }
+        return last
     }
 
     func countByState(cells: [String]?) throws -> [String: Int] {
@@ -106,7 +120,7 @@ struct SQLiteActionRepository: ActionRepository {
     private static func arguments(_ a: ActionRecord, idLast: Bool = false) -> StatementArguments {
         let fields: [(any DatabaseValueConvertible)?] = [
             a.cell, a.gate, a.type, a.mode, a.state, a.subject, a.severity, a.quantity, a.unit, a.correlationID, a.modelName,
-            a.modelVersion, a.evidence, a.createdAt.storedMilliseconds, a.expiresAt.storedMilliseconds, a.decidedAt?.storedMilliseconds,
+            a.modelVersion, a.createdAt.storedMilliseconds, a.expiresAt.storedMilliseconds, a.decidedAt?.storedMilliseconds,
             a.decidedBy, a.reasonCode, a.reasonText, a.approvedQuantity, a.updatedAt.storedMilliseconds,
         ]
         return StatementArguments(idLast ? fields + [a.id] : [a.id] + fields)
@@ -117,7 +131,7 @@ struct SQLiteActionRepository: ActionRepository {
             id: row["id"], cell: row["cell"], gate: row["gate"], type: row["type"], mode: row["mode"], state: row["state"],
             subject: row["subject"], severity: row["severity"], quantity: row["quantity"], unit: row["unit"],
             correlationID: row["correlation_id"], modelName: row["model_name"], modelVersion: row["model_version"],
-            evidence: row["evidence"], createdAt: row.date("created_at"), expiresAt: row.date("expires_at"),
+            createdAt: row.date("created_at"), expiresAt: row.date("expires_at"),
             decidedAt: row.optionalDate("decided_at"), decidedBy: row["decided_by"], reasonCode: row["reason_code"],
             reasonText: row["reason_text"], approvedQuantity: row["approved_quantity"], updatedAt: row.date("updated_at"))
     }

@@ -12,11 +12,10 @@ struct SQLiteGateRepository: GateRepository {
     func save(_ gate: GateRecord) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO gate (id, cell, state, debouncer, updated_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET cell = excluded.cell, state = excluded.state, debouncer = excluded.debouncer,
-                updated_at = excluded.updated_at
+                INSERT INTO gate (id, cell, state, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET cell = excluded.cell, state = excluded.state, updated_at = excluded.updated_at
                 """
-        ).execute(arguments: [gate.id, gate.cell, gate.state, gate.debouncer, gate.updatedAt.storedMilliseconds])
+        ).execute(arguments: [gate.id, gate.cell, gate.state, gate.updatedAt.storedMilliseconds])
     }
 
     func all() throws -> [GateRecord] {
@@ -24,6 +23,6 @@ struct SQLiteGateRepository: GateRepository {
     }
 
     private static func record(_ row: Row) -> GateRecord {
-        GateRecord(id: row["id"], cell: row["cell"], state: row["state"], debouncer: row["debouncer"], updatedAt: row.date("updated_at"))
+        GateRecord(id: row["id"], cell: row["cell"], state: row["state"], updatedAt: row.date("updated_at"))
     }
 }

@@ -20,7 +20,7 @@ struct SQLiteOutboxRepository: OutboxRepository {
 
     func due(at date: Date, limit: Int) throws -> [OutboxRecord] {
         try Row.fetchAll(
-            db, sql: "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            db.cachedStatement(sql: "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
             arguments: [date.storedMilliseconds, limit]
         ).map(Self.record)
     }

@@ -1,8 +1,13 @@
 import Foundation
 import GRDB
 
-/// Samples and ingest batches in SQLite. Samples are keyed by (asset, time), which is what makes a
-/// resent sample a duplicate rather than a second row.
+/// Samples and ingest batches in SQLite.
+///
+/// Samples are appended in arrival order and indexed by time only: a batch touches a few pages at the end
+/// of the table and of the index, whatever the number of assets in it. (Keyed by asset and time, a batch
+/// over hundreds of assets dirtied a page per asset and spent most of its time writing them.) Duplicates
+/// are found by the engine: a sample newer than its asset's latest cannot be stored already, and any
+/// other is looked up by its time.
 struct SQLiteSampleRepository: SampleRepository {
     let db: Database
 
@@ -26,19 +31,21 @@ struct SQLiteSampleRepository: SampleRepository {
         }
     }
 
-    func insert(_ sample: SampleRecord) throws -> Bool {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO sample (asset, time, batch, sensor_values) VALUES (?, ?, ?, ?)")
+    func insert(_ sample: SampleRecord) throws {
+        try db.cachedStatement(sql: "INSERT INTO sample (asset, time, batch, sensor_values) VALUES (?, ?, ?, ?)")
             .execute(arguments: [sample.asset, sample.time.storedMilliseconds, sample.batch, SensorValuesCoding.encode(sample.values)])
-        return db.changesCount == 1
     }
 
-    func recent(asset: String, limit: Int) throws -> [SampleRecord] {
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT * FROM sample WHERE asset = ? ORDER BY time DESC LIMIT ?", arguments: [asset, limit])
-        return try rows.reversed().map { row in
-            SampleRecord(
-                asset: row["asset"], time: row.date("time"), values: try SensorValuesCoding.decode(row["sensor_values"]), batch: row["batch"])
+    func recentByAsset(perAsset: Int, scanLimit: Int) throws -> [String: [SampleRecord]] {
+        var windows: [String: [SampleRecord]] = [:]
+        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM sample ORDER BY time DESC, id DESC LIMIT ?", arguments: [scanLimit])
+        while let row = try cursor.next() {
+            let asset: String = row["asset"]
+            guard windows[asset, default: []].count < perAsset else { continue }
+            windows[asset, default: []].append(
+                SampleRecord(asset: asset, time: row.date("time"), values: try SensorValuesCoding.decode(row["sensor_values"]), batch: row["batch"]))
         }
+        return windows.mapValues { $0.reversed() }
     }
 
     func count(asset: String?) throws -> Int {
@@ -57,12 +64,20 @@ struct SQLiteSampleRepository: SampleRepository {
 /// Sensor values as compact JSON with sorted keys: readable in the SQLite shell, cheap to write.
 enum SensorValuesCoding {
     static func encode(_ values: [String: Double]) -> String {
+        // Appended piece by piece into one buffer: this runs for every stored sample.
         var out = "{"
-        for (index, key) in values.keys.sorted().enumerated() {
-            if index > 0 { out += "," }
-            out += "\"" + escape(key) + "\":" + "\(values[key]!)"
+        out.reserveCapacity(24 * values.count + 2)
+        var first = true
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            if !first { out.append(",") }
+            first = false
+            out.append("\"")
+            out.append(escape(key))
+            out.append("\":")
+            out.append(value.description)
         }
-        return out + "}"
+        out.append("}")
+        return out
     }
 
     static func decode(_ text: String) throws -> [String: Double] {

@@ -15,11 +15,12 @@ extension SQLiteStore {
                         accepted INTEGER NOT NULL,
                         rejected INTEGER NOT NULL);
                     CREATE TABLE sample (
+                        id INTEGER PRIMARY KEY,
                         asset TEXT NOT NULL,
                         time INTEGER NOT NULL,
                         batch INTEGER NOT NULL,
-                        sensor_values TEXT NOT NULL,
-                        PRIMARY KEY (asset, time)) WITHOUT ROWID;
+                        sensor_values TEXT NOT NULL);
+                    CREATE INDEX sample_by_time ON sample(time);
                     CREATE TABLE action (
                         id TEXT PRIMARY KEY NOT NULL,
                         cell TEXT NOT NULL,
@@ -34,7 +35,6 @@ extension SQLiteStore {
                         correlation_id TEXT NOT NULL,
                         model_name TEXT NOT NULL,
                         model_version INTEGER NOT NULL,
-                        evidence TEXT NOT NULL,
                         created_at INTEGER NOT NULL,
                         expires_at INTEGER NOT NULL,
                         decided_at INTEGER,
@@ -46,7 +46,11 @@ extension SQLiteStore {
                     CREATE INDEX action_by_cell ON action(cell, created_at);
                     CREATE INDEX action_by_state ON action(state, created_at);
                     CREATE INDEX action_open_by_gate ON action(gate) WHERE state = 'pending';
+                    CREATE INDEX action_by_gate_subject ON action(gate, subject, created_at);
                     CREATE INDEX action_pending_expiry ON action(expires_at) WHERE state = 'pending';
+                    CREATE TABLE action_evidence (
+                        action_id TEXT PRIMARY KEY NOT NULL REFERENCES action(id),
+                        evidence TEXT NOT NULL);
                     CREATE TABLE decision (
                         id INTEGER PRIMARY KEY AUTOINCREMENT,
                         action_id TEXT NOT NULL REFERENCES action(id),
@@ -111,7 +115,6 @@ extension SQLiteStore {
                         id TEXT PRIMARY KEY NOT NULL,
                         cell TEXT NOT NULL,
                         state TEXT NOT NULL,
-                        debouncer TEXT NOT NULL,
                         updated_at INTEGER NOT NULL);
                     CREATE TABLE material (
                         item TEXT PRIMARY KEY NOT NULL,

@@ -71,6 +71,13 @@ public enum Timestamp {
 
     /// `YYYY-MM-DD hh:mm:ss` for seconds since 1970 (UTC), whole seconds.
     public static func format(_ seconds: Double) -> String {
+        let (year, month, day, secondOfDay) = civil(seconds)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(year)-\(two(month))-\(two(day)) \(two(secondOfDay / 3_600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
+    }
+
+    /// The UTC calendar date and second of the day of `seconds` since 1970 (Howard Hinnant's algorithm).
+    public static func civil(_ seconds: Double) -> (year: Int, month: Int, day: Int, secondOfDay: Int) {
         let total = Int(seconds.rounded(.down))
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
         let secondOfDay = total - days * 86_400
@@ -83,7 +90,6 @@ public enum Timestamp {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(year)-\(two(month))-\(two(day)) \(two(secondOfDay / 3_600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
+        return (year, month, day, secondOfDay)
     }
 }

@@ -6,8 +6,11 @@ import SluiceLinearAlgebra
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure Sluice: detection on SKAB, scoring speed, policy conformance, replenishment, the gate judge.",
-        subcommands: [SKABCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self, GatesBenchCommand.self])
+        abstract: "Measure Sluice: detection on SKAB, scoring speed, policy conformance, replenishment, the gate judge, ingest.",
+        subcommands: [
+            SKABCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self, GatesBenchCommand.self,
+            IngestBenchCommand.self,
+        ])
 }
 
 struct SKABCommand: AsyncParsableCommand {

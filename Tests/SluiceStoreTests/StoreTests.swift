@@ -19,21 +19,24 @@ import Testing
         #expect(try SQLiteStore(path: path).schemaVersion() == "v1-decision-service")
     }
 
-    @Test func aResentSampleIsADuplicateAndRecentSamplesComeOldestFirst() throws {
+    @Test func storedSamplesAreFoundByTimeAndRecentOnesComeOldestFirstPerAsset() throws {
         let store = try SQLiteStore()
         try store.write { session in
             let batch = try session.samples.insertBatch(IngestBatchRecord(correlationID: "c-1", source: "edge", receivedAt: Date()))
             for t in 0..<5 {
-                let sample = SampleRecord(asset: "a", time: Date(timeIntervalSince1970: Double(t)), values: ["x": Double(t), "y": 1.5], batch: batch)
-                #expect(try session.samples.insert(sample))
+                for asset in ["a", "b"] {
+                    try session.samples.insert(
+                        SampleRecord(asset: asset, time: Date(timeIntervalSince1970: Double(t)), values: ["x": Double(t), "y": 1.5], batch: batch))
+                }
             }
-            let again = SampleRecord(asset: "a", time: Date(timeIntervalSince1970: 3), values: ["x": 99], batch: batch)
-            #expect(try session.samples.insert(again) == false)
         }
-        let recent = try store.read { try $0.samples.recent(asset: "a", limit: 3) }
-        #expect(recent.map(\.time.timeIntervalSince1970) == [2, 3, 4])
-        #expect(recent.last?.values == ["x": 4, "y": 1.5])
-        #expect(try store.read { try $0.samples.count(asset: nil) } == 5)
+        #expect(try store.read { try $0.samples.contains(asset: "a", time: Date(timeIntervalSince1970: 3)) })
+        #expect(try store.read { try $0.samples.contains(asset: "a", time: Date(timeIntervalSince1970: 7)) } == false)
+        let recent = try store.read { try $0.samples.recentByAsset(perAsset: 3, scanLimit: 100) }
+        #expect(recent["a"]?.map(\.time.timeIntervalSince1970) == [2, 3, 4])
+        #expect(recent["b"]?.last?.values == ["x": 4, "y": 1.5])
+        #expect(try store.read { try $0.samples.count(asset: nil) } == 10)
+        #expect(try store.read { try $0.samples.count(asset: "a") } == 5)
     }
 
     @Test func aFailedTransactionKeepsNothing() throws {
@@ -42,7 +45,7 @@ import Testing
         #expect(throws: Boom.self) {
             try store.write { session in
                 let batch = try session.samples.insertBatch(IngestBatchRecord(correlationID: "c", source: "edge", receivedAt: Date()))
-                _ = try session.samples.insert(SampleRecord(asset: "a", time: Date(), values: ["x": 1], batch: batch))
+                try session.samples.insert(SampleRecord(asset: "a", time: Date(), values: ["x": 1], batch: batch))
                 try session.audit.append(AuditEntry(time: Date(), actor: "t", role: "edge", event: "telemetry.accepted", subject: "batch"))
                 throw Boom()
             }
@@ -55,8 +58,8 @@ import Testing
         let store = try SQLiteStore()
         let now = Date(timeIntervalSince1970: 1_000)
         try store.write { session in
-            try session.actions.insert(Self.action("a1", now))
-            try session.actions.insert(Self.action("a2", now))
+            try session.actions.insert(Self.action("a1", now), evidence: "{}")
+            try session.actions.insert(Self.action("a2", now), evidence: "{}")
             _ = try session.outbox.enqueue(
                 OutboxRecord(
                     actionID: "a1", connector: "webhook", payload: "{}", idempotencyKey: "k1", correlationID: "c", nextAttemptAt: now + 10,
@@ -83,6 +86,6 @@ import Testing
     static func action(_ id: String, _ now: Date) -> ActionRecord {
         ActionRecord(
             id: id, cell: "c", gate: "g", type: "maintenance-order", mode: "action", state: "approved", subject: "s", severity: 2, quantity: nil,
-            unit: nil, correlationID: "corr", modelName: "m", modelVersion: 1, evidence: "{}", createdAt: now, expiresAt: now + 3_600)
+            unit: nil, correlationID: "corr", modelName: "m", modelVersion: 1, createdAt: now, expiresAt: now + 3_600)
     }
 }

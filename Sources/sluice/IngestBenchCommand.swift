@@ -1,0 +1,308 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import SluiceGates
+import SluiceLinearAlgebra
+import SluiceServer
+import SluiceService
+import SluiceSimulation
+import Synchronization
+
+struct IngestBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Drive the HTTP ingest with concurrent clients; report samples/s, sample-to-action latency and approvals/s.",
+        discussion: """
+            Starts a complete server in this process (SQLite store in a temporary folder, the dispatcher, the expiry
+            sweeper, a stand-in ERP/MES) on a cell of --assets assets sharing the shipped press-01 model behind a gate
+            acting on 100 % of them (debounce 1, no silent period). Then:
+              1. --clients clients post batches of --batch samples over HTTP for --seconds seconds; each batch
+                 carries one faulty sample of an asset without an open action, so actions keep being queued.
+                 Throughput is samples stored per second of wall time. Latency, for the batches that raised an
+                 action, runs from the client sending the batch to the reply saying the action is queued (the
+                 reply is written after the transaction that stores the samples and the action commits): an upper
+                 bound on arrival-to-queued, network and JSON both ways included.
+              2. The same clients approve the pending actions over HTTP, one request each, while the dispatcher
+                 sends the approved ones to the stand-in ERP/MES; approvals per second of wall time.
+            """)
+
+    @Option(help: "Concurrent clients.") var clients = 4
+    @Option(help: "Samples per batch.") var batch = 1_000
+    @Option(help: "Seconds of ingest.") var seconds = 10.0
+    @Option(help: "Assets in the cell.") var assets = 2_000
+    @Flag(help: "Print the summary as JSON.") var json = false
+    @Flag(help: "Call the engine directly (decode + ingest), without HTTP: the engine's own capacity.") var inProcess = false
+
+    func validate() throws {
+        guard clients >= 1, batch >= 10, seconds > 0, assets >= clients * 10 else {
+            throw ValidationError("need --clients ≥ 1, --batch ≥ 10, --seconds > 0 and --assets ≥ 10 × --clients")
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            BLAS.setThreadCount(1)
+            let folder = try Self.makeFolder(assets: assets)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let logger = makeLogger(level: .error)
+            let sink = ERPSink()
+            let erpPort = Locked(0)
+            let erp = Application(
+                router: sink.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { channel in erpPort.set(channel.localAddress?.port ?? 0) }, logger: logger)
+            let erpTask = Task { try await erp.runService(gracefulShutdownSignals: []) }
+            defer { erpTask.cancel() }
+            while erpPort.get() == 0 { try await Task.sleep(for: .milliseconds(20)) }
+
+            var configuration = RuntimeConfiguration()
+            configuration.storePath = folder + "/bench.sqlite"
+            configuration.cells = folder + "/Cells"
+            configuration.gates = folder + "/Gates"
+            configuration.models = folder + "/Models"
+            configuration.port = 0
+            configuration.dispatch.url = "http://127.0.0.1:\(erpPort.get())"
+            let runtime = try SluiceRuntime(configuration: configuration, logger: logger)
+            let port = Locked(0)
+            let server = Task { try await runtime.run { port.set($0) } }
+            defer { server.cancel() }
+            while port.get() == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            let base = "http://127.0.0.1:\(port.get())"
+            let edge = try runtime.tokens.create(name: "bench-edge", role: .edge, cell: nil, by: .local("bench")).token
+            let operatorToken = try runtime.tokens.create(name: "bench-operator", role: .operator, cell: nil, by: .local("bench")).token
+
+            let direct: DecisionEngine? = inProcess ? runtime.engine : nil
+            let ingest = try await Self.ingest(
+                base: base, token: edge, clients: clients, batch: batch, seconds: seconds,
+                assets: (0..<assets).map { String(format: "asset-%04d", $0) },
+                direct: direct)
+            let pending = try runtime.store.read { try $0.actions.list(.init(state: "pending", limit: 100_000)) }.map(\.id)
+            let approvals = try await Self.approve(base: base, token: operatorToken, ids: pending, clients: clients)
+            // Let the dispatcher finish, to report what reached the ERP/MES.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while sink.acceptedKeys.count < pending.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+
+            let summary = Summary(
+                machine: Self.machine(), clients: clients, batch: batch, samples: ingest.samples, ingestSeconds: ingest.seconds,
+                samplesPerSecond: Double(ingest.samples) / ingest.seconds, batches: ingest.batches,
+                latencyP50Milliseconds: Self.percentile(ingest.actionLatencies, 0.5) * 1_000,
+                latencyP99Milliseconds: Self.percentile(ingest.actionLatencies, 0.99) * 1_000, actionsQueued: ingest.actionLatencies.count,
+                batchP99Milliseconds: Self.percentile(ingest.allLatencies, 0.99) * 1_000, approvals: approvals.count,
+                approvalsPerSecond: Double(approvals.count) / approvals.seconds,
+                approvalP99Milliseconds: Self.percentile(approvals.latencies, 0.99) * 1_000, dispatched: sink.acceptedKeys.count,
+                errors: ingest.errors + approvals.errors)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            } else {
+                print(
+                    """
+                    ingest: \(summary.samples) samples in \(String(format: "%.1f", summary.ingestSeconds)) s by \(clients) clients in batches of \(batch): \
+                    \(Int(summary.samplesPerSecond.rounded())) samples/s
+                    sample-to-queued-action (send → reply, \(summary.actionsQueued) actions): p50 \(String(format: "%.1f", summary.latencyP50Milliseconds)) ms, \
+                    p99 \(String(format: "%.1f", summary.latencyP99Milliseconds)) ms (every batch: p99 \(String(format: "%.1f", summary.batchP99Milliseconds)) ms)
+                    approvals: \(summary.approvals) in \(String(format: "%.2f", approvals.seconds)) s: \(Int(summary.approvalsPerSecond.rounded())) approvals/s, \
+                    p99 \(String(format: "%.1f", summary.approvalP99Milliseconds)) ms; \(summary.dispatched) reached the stand-in ERP/MES
+                    errors: \(summary.errors)
+                    machine: \(summary.machine)
+                    """)
+            }
+        }
+    }
+
+    struct Summary: Codable {
+        var machine: String
+        var clients: Int
+        var batch: Int
+        var samples: Int
+        var ingestSeconds: Double
+        var samplesPerSecond: Double
+        var batches: Int
+        var latencyP50Milliseconds: Double
+        var latencyP99Milliseconds: Double
+        var actionsQueued: Int
+        var batchP99Milliseconds: Double
+        var approvals: Int
+        var approvalsPerSecond: Double
+        var approvalP99Milliseconds: Double
+        var dispatched: Int
+        var errors: Int
+    }
+
+    struct IngestResult {
+        var samples = 0
+        var batches = 0
+        var seconds = 0.0
+        var actionLatencies: [Double] = []
+        var allLatencies: [Double] = []
+        var errors = 0
+    }
+
+    /// Each client owns a slice of the assets, so its samples reach each asset in time order.
+    static func ingest(
+        base: String, token: String, clients: Int, batch: Int, seconds: Double, assets: [String], direct: DecisionEngine?
+    ) async throws -> IngestResult {
+        let normal = CellSimulator(configuration: .init(seed: 42, samples: 600, normalSamples: 600)).telemetry(for: "press-01")
+        let start = Date().addingTimeInterval(-3_600)
+        let clock = ContinuousClock()
+        // Bodies are built before the clock starts, as a load generator's requests are: the two cores are
+        // left to the server, not to JSON encoding on the client side.
+        // Enough for 200 batches a second in all: if the server takes them faster, the run ends early and says so.
+        let perClient = max(1, Int((seconds * 200 / Double(clients)).rounded(.up)))
+        let bodies: [[String]] = (0..<clients).map { client in
+            let mine = assets.enumerated().filter { $0.offset % clients == client }.map(\.element)
+            var step = 0
+            return (0..<perClient).map { round in
+                var samples: [TelemetryBatch.Outgoing] = []
+                samples.reserveCapacity(batch)
+                for i in 0..<batch {
+                    let row = (step + i) % normal.count
+                    var values = Dictionary(uniqueKeysWithValues: normal.sensors.enumerated().map { ($1, normal.values[row, $0]) })
+                    var asset = mine[(step + i) % mine.count]
+                    // The last sample of each batch is faulty, on an asset that has not raised yet.
+                    if i == batch - 1, round < mine.count {
+                        values["pressure"]! += 6
+                        values["flow"]! += 25
+                        asset = mine[round]
+                    }
+                    samples.append(.init(asset: asset, time: start.addingTimeInterval(Double(step + i) * 0.001), values: values))
+                }
+                step += batch
+                return TelemetryBatch.json(samples: samples)
+            }
+        }
+        let began = clock.now
+        let stop = began + .milliseconds(Int64(seconds * 1_000))
+        let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in
+            for client in 0..<clients {
+                let mine = bodies[client]
+                group.addTask {
+                    var result = IngestResult()
+                    let api = APIClient(base: base, token: token)
+                    for body in mine where clock.now < stop {
+                        let sent = clock.now
+                        do {
+                            let report =
+                                if let direct {
+                                    try direct.ingest(
+                                        TelemetryBatch.decode(Data(body.utf8)), from: Principal(tokenID: "", name: "bench", role: .edge, cell: nil))
+                                } else {
+                                    try await api.ingest(body)
+                                }
+                            let elapsed = clock.now - sent
+                            let latency = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                            result.samples += report.acceptedSamples
+                            result.errors += report.rejected.count
+                            result.batches += 1
+                            result.allLatencies.append(latency)
+                            if !report.raised.isEmpty { result.actionLatencies.append(latency) }
+                        } catch {
+                            result.errors += 1
+                        }
+                    }
+                    return result
+                }
+            }
+            var all: [IngestResult] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        let elapsed = clock.now - began
+        var total = IngestResult()
+        total.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        for r in results {
+            total.samples += r.samples
+            total.batches += r.batches
+            total.errors += r.errors
+            total.actionLatencies += r.actionLatencies
+            total.allLatencies += r.allLatencies
+        }
+        return total
+    }
+
+    static func approve(base: String, token: String, ids: [String], clients: Int) async throws -> (
+        count: Int, seconds: Double, latencies: [Double], errors: Int
+    ) {
+        let clock = ContinuousClock()
+        let began = clock.now
+        let results = try await withThrowingTaskGroup(of: (Int, [Double], Int).self) { group in
+            for client in 0..<clients {
+                let mine = ids.enumerated().filter { $0.offset % clients == client }.map(\.element)
+                group.addTask {
+                    let api = APIClient(base: base, token: token)
+                    var latencies: [Double] = []
+                    var errors = 0
+                    for id in mine {
+                        let sent = clock.now
+                        let (status, _) = try await api.send("POST", "/v1/actions/\(id)/approve", body: "{}")
+                        let elapsed = clock.now - sent
+                        latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                        if status != 200 { errors += 1 }
+                    }
+                    return (mine.count - errors, latencies, errors)
+                }
+            }
+            var all: [(Int, [Double], Int)] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        let elapsed = clock.now - began
+        return (
+            results.map(\.0).reduce(0, +), Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            results.flatMap(\.1), results.map(\.2).reduce(0, +)
+        )
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
+    }
+
+    static func makeFolder(assets: Int) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-\(UUID().uuidString)").path
+        let fm = FileManager.default
+        for sub in ["Cells", "Gates", "Models"] { try fm.createDirectory(atPath: folder + "/" + sub, withIntermediateDirectories: true) }
+        try fm.copyItem(atPath: "Models/press-01.pca-t2q.v1.json", toPath: folder + "/Models/press-01.pca-t2q.v1.json")
+        var cell = "cell: bench-cell\nassets:\n"
+        for a in 0..<assets {
+            cell += "  - {id: \(String(format: "asset-%04d", a)), model: press-01, sensors: [temperature, pressure, vibration, current, flow]}\n"
+        }
+        try cell.write(toFile: folder + "/Cells/bench-cell.yaml", atomically: true, encoding: .utf8)
+        try """
+        gate: bench-maintenance
+        cell: bench-cell
+        action: maintenance-order
+        model: {kind: pca-t2q, version: 1}
+        stages:
+          - percent: 100
+        sponsor_sign_off: off
+        debounce: 1
+        silent_period: 0s
+        """.write(toFile: folder + "/Gates/bench-maintenance.yaml", atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    static func machine() -> String {
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("model name") }.map { $0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu)"
+    }
+}
+
+/// A value shared between tasks, behind a lock.
+final class Locked<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+
+    init(_ value: Value) {
+        self.value = Mutex(value)
+    }
+
+    func get() -> Value { value.withLock { $0 } }
+
+    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
+}
