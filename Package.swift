@@ -252,7 +252,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceMQTTTests",
-            dependencies: ["SluiceMQTT"],
+            dependencies: ["SluiceMQTT", "SluiceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

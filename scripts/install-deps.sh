@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Sluice builds against, when any is missing.
+# Installs the Debian packages Sluice builds and tests against (BLAS/LAPACK, libmosquitto and the
+# Mosquitto broker the MQTT tests start), when any is missing.
 # As root it installs them; otherwise it prints the one command to run and fails.
 set -euo pipefail
 
-packages=(libopenblas-dev liblapacke-dev pkg-config)
+packages=(libopenblas-dev liblapacke-dev pkg-config libmosquitto-dev mosquitto)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,7 +19,8 @@ public struct AnomalyScorer: Sendable {
     private let primaryLimit: Double
     private let qLimit: Double
     private let mset: MSETState?
-    private let scoresSingleStates: Bool
+    /// Whether ``score(state:workspace:)`` applies: T² and PCA models without a temporal filter.
+    public let scoresSingleStates: Bool
 
     private struct MSETState: Sendable {
         let memoryTransposed: Matrix

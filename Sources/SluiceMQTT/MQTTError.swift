@@ -91,7 +91,11 @@ extension MQTTError {
     }
 
     static func notConnected(_ endpoint: String) -> MQTTError {
-        MQTTError(kind: .notConnected, message: "Not connected to the MQTT broker at \(endpoint); call connect() first.")
+        MQTTError(
+            kind: .notConnected,
+            message: "Not connected to the MQTT broker at \(endpoint): connect() was not called or failed, or the connection dropped "
+                + "and is being re-established."
+        )
     }
 
     static func timeout(_ endpoint: String, waitingFor what: String, after duration: Duration) -> MQTTError {

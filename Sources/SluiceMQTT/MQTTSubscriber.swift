@@ -38,7 +38,7 @@ public final class MQTTSubscriber: Sendable {
     /// `onMessage` is called synchronously on the subscriber's network thread, one message at a time and in the broker's order.
     /// The next message is not read until it returns, and the acknowledgement of a QoS 1 message is only sent after it returns,
     /// so a crash inside `onMessage` makes the broker redeliver that message (given `cleanSession == false`).
-    /// Keep it short: while it runs, no keep-alive pings are answered.
+    /// Keep it short: while it runs nothing is sent to the broker, which drops the connection after about 1.5 × `keepAlive`.
     ///
     /// Broker outages are retried indefinitely and reported through `onEvent`, `isConnected` and `lastError`. `run` only throws
     /// for problems that retrying cannot fix: the broker refusing our credentials or client ID, or rejecting a subscription.

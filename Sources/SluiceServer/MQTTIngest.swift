@@ -43,7 +43,18 @@ public final class MQTTIngest: Service {
     /// Listens until shutdown.
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
-            try await self.subscriber.run { message in self.handle(message) }
+            try await self.subscriber.run(
+                onEvent: { event in
+                    switch event {
+                    case .connected(let sessionPresent):
+                        self.logger.info("MQTT connected", metadata: ["mqtt.session_present": "\(sessionPresent)"])
+                    case .disconnected(let error):
+                        self.logger.warning("MQTT disconnected", metadata: ["error": "\(error.map { "\($0)" } ?? "none")"])
+                    case .connectionFailed(let error, let retryIn):
+                        self.logger.warning("MQTT connection failed", metadata: ["error": "\(error)", "mqtt.retry_in": "\(retryIn)"])
+                    }
+                },
+                onMessage: { message in self.handle(message) })
         }
     }
 

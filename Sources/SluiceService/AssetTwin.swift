@@ -35,10 +35,15 @@ struct AssetTwin: Sendable {
     }
 
     /// Pushes a state through the gate's running scorer, in place; nil when the gate scores nothing here.
-    mutating func score(gate: String, _ raw: [Double]) -> (AnomalyScorer.Explanation, settled: Bool)? {
+    mutating func score(gate: String, _ raw: [Double]) -> (score: Double, settled: Bool)? {
         guard scorers[gate] != nil else { return nil }
-        let explanation = scorers[gate]!.push(raw)
-        return (explanation, scorers[gate]!.isSettled)
+        let score = scorers[gate]!.push(raw)
+        return (score, scorers[gate]!.isSettled)
+    }
+
+    /// Why the gate's scorer scored the last state as it did.
+    mutating func explainLast(gate: String) -> AnomalyScorer.Explanation? {
+        scorers[gate]?.explainLast()
     }
 
     /// The share of `sensors` whose last value is at most `freshness` old at `time`.

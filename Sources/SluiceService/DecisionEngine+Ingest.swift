@@ -61,7 +61,8 @@ extension DecisionEngine {
                 IngestBatchRecord(correlationID: correlation, source: principal.name, receivedAt: now))
             var duplicates: [IngestReport.Rejection] = []
             var raised = Raised()
-            var acceptedSamples = 0
+            var stored: [ValidSample] = []
+            stored.reserveCapacity(samples.count)
             for sample in samples {
                 // Only a sample not newer than its asset's latest can be a resend; it is looked up by its time.
                 let newer = state.assets[sample.asset]?.lastTime.map { sample.time > $0 } ?? false
@@ -72,8 +73,11 @@ extension DecisionEngine {
                             reason: "duplicate: a sample of \(sample.asset) at \(ISOTime.format(sample.time)) is already stored"))
                     continue
                 }
-                try session.samples.insert(SampleRecord(asset: sample.asset, time: sample.time, values: sample.values, batch: batchID))
-                acceptedSamples += 1
+                stored.append(sample)
+            }
+            try session.samples.insert(stored.map { SampleRecord(asset: $0.asset, time: $0.time, values: $0.values, batch: batchID) })
+            let acceptedSamples = stored.count
+            for sample in stored {
                 try observe(sample, correlation: correlation, now: now, state: &state, session: session, raised: &raised)
             }
             var touchedMaterials = Set<String>()

@@ -35,10 +35,10 @@ extension DecisionEngine {
             _ = runtime.debouncer.observe(asset: sample.asset, score: 0, coverage: coverage, at: sample.time)
             return nil
         }
-        guard let (explanation, settled) = twin.score(gate: gate.id, raw), settled else { return nil }
-        guard runtime.debouncer.observe(asset: sample.asset, score: explanation.score, coverage: coverage, at: sample.time) == .detection else {
-            return nil
-        }
+        guard let (score, settled) = twin.score(gate: gate.id, raw), settled else { return nil }
+        guard runtime.debouncer.observe(asset: sample.asset, score: score, coverage: coverage, at: sample.time) == .detection,
+            let explanation = twin.explainLast(gate: gate.id)
+        else { return nil }
         let mode = runtime.machine.mode(for: sample.asset)
         let drivers = features.indices.sorted { explanation.contributions[$0] > explanation.contributions[$1] }.prefix(3).map { features[$0] }
         let recent = twin.recent(features, count: configuration.evidenceLength)

@@ -11,6 +11,8 @@ public protocol SampleRepository {
     /// Stores a sample. The caller makes sure no sample of the same asset and time is stored (with
     /// ``contains(asset:time:)`` for any sample not newer than the asset's latest).
     func insert(_ sample: SampleRecord) throws
+    /// Stores many samples, as ``insert(_:)`` does each, in fewer statements.
+    func insert(_ samples: [SampleRecord]) throws
     /// The latest samples of each asset, at most `perAsset` each, oldest first, from the newest `scanLimit`
     /// samples of the store.
     func recentByAsset(perAsset: Int, scanLimit: Int) throws -> [String: [SampleRecord]]

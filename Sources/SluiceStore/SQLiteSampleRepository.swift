@@ -36,6 +36,26 @@ struct SQLiteSampleRepository: SampleRepository {
             .execute(arguments: [sample.asset, sample.time.storedMilliseconds, sample.batch, SensorValuesCoding.encode(sample.values)])
     }
 
+    /// Rows per multi-row INSERT: one statement step for a hundred samples instead of one each.
+    static let rowsPerStatement = 100
+
+    func insert(_ samples: [SampleRecord]) throws {
+        var start = 0
+        while samples.count - start >= Self.rowsPerStatement {
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO sample (asset, time, batch, sensor_values) VALUES "
+                    + Array(repeating: "(?, ?, ?, ?)", count: Self.rowsPerStatement).joined(separator: ", "))
+            var values: [(any DatabaseValueConvertible)?] = []
+            values.reserveCapacity(4 * Self.rowsPerStatement)
+            for sample in samples[start..<(start + Self.rowsPerStatement)] {
+                values += [sample.asset, sample.time.storedMilliseconds, sample.batch, SensorValuesCoding.encode(sample.values)]
+            }
+            try statement.execute(arguments: StatementArguments(values))
+            start += Self.rowsPerStatement
+        }
+        for sample in samples[start...] { try insert(sample) }
+    }
+
     func recentByAsset(perAsset: Int, scanLimit: Int) throws -> [String: [SampleRecord]] {
         var windows: [String: [SampleRecord]] = [:]
         let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM sample ORDER BY time DESC, id DESC LIMIT ?", arguments: [scanLimit])

@@ -29,7 +29,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                  sends the approved ones to the stand-in ERP/MES; approvals per second of wall time.
             """)
 
-    @Option(help: "Concurrent clients.") var clients = 4
+    @Option(help: "Concurrent clients.") var clients = 2
     @Option(help: "Samples per batch.") var batch = 1_000
     @Option(help: "Seconds of ingest.") var seconds = 10.0
     @Option(help: "Assets in the cell.") var assets = 2_000

@@ -1,0 +1,14 @@
+import Foundation
+
+/// Polls `condition` until it holds or `timeout` passes; tests wait on real network activity, which has no completion handle.
+func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if condition() {
+            return true
+        }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
