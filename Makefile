@@ -1,4 +1,4 @@
-# Sluice: `make demo` sets up and runs the demo on the simulated cell; `make test` runs the tests.
+# Sluice: `make demo` sets up and runs the decision service on the simulated cell; `make test` runs the tests.
 SWIFT ?= swift
 SLUICE := .build/release/sluice
 SKAB ?= ../shared/data/skab
@@ -27,11 +27,15 @@ bench: build
 	$(SLUICE) bench oracle Tests/SluiceBenchmarksTests/Fixtures/oracle-random-cases.json
 	$(SLUICE) bench replenishment
 	$(SLUICE) bench gates
+	$(SLUICE) bench ingest
+	$(SLUICE) bench ingest --clients 4
 
-# Regenerates the sample telemetry and model shipped in notebooks-data/ and Models/.
+# Regenerates the sample telemetry and the models shipped in notebooks-data/ and Models/.
 sample: build
 	$(SLUICE) simulate --samples 2400 --normal 1200 --spacing 300 --duration 120 --out notebooks-data/simulated-cell.csv
-	$(SLUICE) train --data notebooks-data/simulated-cell.csv --asset press-01 --rows 1200 --name press-01 --out Models/press-01.pca-t2q.v1.json
+	for asset in press-01 pump-02 oven-03; do \
+		$(SLUICE) train --data notebooks-data/simulated-cell.csv --asset $$asset --rows 1200 --name $$asset --out Models/$$asset.pca-t2q.v1.json; \
+	done
 
 clean:
 	rm -rf .build demo-output predictions

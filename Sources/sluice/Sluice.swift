@@ -11,7 +11,7 @@ struct Sluice: AsyncParsableCommand {
               sluice simulate --out notebooks-data/simulated-cell.csv
               sluice train --data notebooks-data/simulated-cell.csv --asset press-01 --rows 1200 --out Models/press-01.json
               sluice score --model Models/press-01.json --data notebooks-data/simulated-cell.csv --asset press-01
-            or all of it at once: sluice demo
+            or the decision service on the simulated cell, with live telemetry and a token per role: sluice demo
             """,
         subcommands: [
             DemoCommand.self, ServeCommand.self, ReplayCommand.self, TokensCommand.self, ActionsCommand.self, AuditCommand.self, MigrateCommand.self,
