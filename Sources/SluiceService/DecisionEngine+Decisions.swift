@@ -135,6 +135,8 @@ extension DecisionEngine {
     @discardableResult
     public func expireDue() throws -> Int {
         let now = clock()
+        // A read first, so the sweep takes the writer only when something is due.
+        guard try !store.read({ try $0.actions.expired(before: now, limit: 1) }).isEmpty else { return 0 }
         let expired = try transact { state, session in
             let due = try session.actions.expired(before: now, limit: 500)
             for var action in due {

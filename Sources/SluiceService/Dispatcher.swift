@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import SluiceStore
+import Synchronization
 
 /// Settings of dispatch to the ERP/MES.
 public struct DispatchConfiguration: Sendable {
@@ -46,6 +47,8 @@ public final class Dispatcher: Service {
     let metrics: ServiceMetrics
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// Cells already warned about having no connector, so the warning is said once, not every round.
+    private let warnedCells = Mutex<Set<String>>([])
 
     /// A dispatcher over `store`'s outbox.
     public init(
@@ -84,9 +87,11 @@ public final class Dispatcher: Service {
         var sendable: [(OutboxRecord, ActionRecord, String)] = []
         for (entry, action) in due {
             guard let base = configuration.url ?? catalog.cells[action.cell]?.connector?.url else {
-                logger.warning(
-                    "no ERP/MES connector for the cell: the action waits in the outbox",
-                    metadata: ["action.id": "\(action.id)", "cell": "\(action.cell)"])
+                if warnedCells.withLock({ $0.insert(action.cell).inserted }) {
+                    logger.warning(
+                        "no ERP/MES connector for the cell (erp.url in its file, or --erp-url): approved actions wait in the outbox",
+                        metadata: ["cell": "\(action.cell)"])
+                }
                 continue
             }
             sendable.append((entry, action, base))

@@ -65,10 +65,12 @@ struct DemoCommand: AsyncParsableCommand {
                 router: sink.router(), configuration: .init(address: .hostname("127.0.0.1", port: erpPort), serverName: "erp-sink"),
                 logger: logger)
 
+            let apiPort = Locked(0)
             let simulation = SimulatedCellService(
-                cell: loaded.cells[cell]!, seed: seed, client: APIClient(base: "http://127.0.0.1:\(port)", token: edgeToken), logger: logger,
+                cell: loaded.cells[cell]!, seed: seed, port: apiPort, token: edgeToken, logger: logger,
                 stopAfter: duration > 0 ? .seconds(duration) : nil)
             try await runtime.run(companions: [erp, simulation]) { boundPort in
+                apiPort.set(boundPort)
                 Self.banner(port: boundPort, erpPort: erpPort, store: storePath, tokens: issuedTokens, operatorToken: operatorToken)
             }
             let counts = try runtime.store.read { try $0.actions.countByState(cells: nil) }
@@ -98,7 +100,9 @@ struct DemoCommand: AsyncParsableCommand {
 struct SimulatedCellService: Service {
     let cell: CellDefinition
     let seed: UInt64
-    let client: APIClient
+    /// The API's port, once it listens.
+    let port: Locked<Int>
+    let token: String
     let logger: Logger
     let stopAfter: Duration?
 
@@ -111,8 +115,8 @@ struct SimulatedCellService: Service {
         let clock = ContinuousClock()
         let start = clock.now
         var second = 0
-        // Give the server a moment to bind.
-        try await Task.sleep(for: .milliseconds(500))
+        while port.get() == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        let client = APIClient(base: "http://127.0.0.1:\(port.get())", token: token)
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             if let stopAfter, clock.now - start >= stopAfter {
                 // The same path as Ctrl-C: every service finishes what it is doing and the store is checkpointed.

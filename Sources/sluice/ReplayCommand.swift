@@ -10,9 +10,11 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: """
             FILE is telemetry CSV as `sluice simulate` writes it: a time column, an asset column (or --asset for a
             one-asset file) and one column per sensor; label columns are ignored. Samples are sent in time order,
-            re-stamped so the first one is now and the gaps between them are divided by --speed (0: as fast as the
-            server takes them), in batches of at most --batch samples, with an edge token. Refused samples are
-            counted and the first reasons shown; nothing already sent is lost when a later batch fails.
+            in batches of at most --batch samples, with an edge token, re-stamped so the server takes them as live:
+            at --speed X the first one is now and the gaps between them are divided by X; at --speed 0 they go as
+            fast as the server takes them, with their original gaps, ending now (so a recording longer than the
+            server's maximum sample age, a day, loses its oldest part). Refused samples are counted and the first
+            reasons shown; nothing already sent is lost when a later batch fails.
             """)
 
     @Argument(help: "The telemetry CSV.") var file: String
@@ -35,7 +37,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let samples = try Self.read(file, asset: asset)
             guard !samples.isEmpty else { throw CLIError("\(file) holds no samples") }
             let client = APIClient(base: url, token: token)
-            let start = Date()
+            let start = speed == 0 ? Date().addingTimeInterval(-(samples.last?.offset ?? 0)) : Date()
             let clock = ContinuousClock()
             let began = clock.now
             var sent = 0
