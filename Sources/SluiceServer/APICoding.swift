@@ -5,16 +5,7 @@ import SluiceService
 
 /// JSON as the API writes it: sorted keys, RFC 3339 times with milliseconds.
 enum APICoding {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(ISOTime.format(date))
-        }
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return encoder
-    }()
+    static var encoder: JSONEncoder { SluiceJSON.encoder }
 
     /// A JSON response.
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

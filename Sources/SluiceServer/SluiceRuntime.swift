@@ -46,6 +46,8 @@ public final class SluiceRuntime: Sendable {
     public let tokens: TokenAuthority
     /// The dispatcher.
     public let dispatcher: Dispatcher
+    /// The MQTT listener, when MQTT is configured.
+    public let mqtt: MQTTIngest?
     let logger: Logger
 
     /// Opens the store, loads the catalog and restores the engine.
@@ -62,16 +64,13 @@ public final class SluiceRuntime: Sendable {
         dispatcher = Dispatcher(
             store: store, catalog: catalog, configuration: configuration.dispatch, transport: transport, events: events, metrics: metrics,
             logger: logger)
+        let engine = self.engine
+        mqtt = try configuration.mqtt.map { try MQTTIngest(settings: $0, engine: engine, logger: logger) }
     }
 
     /// Runs until SIGTERM or SIGINT (or the task is cancelled); `onServerRunning` gets the bound port.
     /// `companions` run in the same group (the demo's simulated cell and stand-in ERP/MES) and stop with it.
     public func run(companions: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        var mqttService: MQTTIngest?
-        if let settings = configuration.mqtt {
-            mqttService = try MQTTIngest(settings: settings, engine: engine, logger: logger)
-        }
-        let mqtt = mqttService
         var connected: (@Sendable () -> Bool)?
         if let mqtt { connected = { mqtt.isConnected } }
         let services = APIServices(engine: engine, tokens: tokens, mqttConnected: connected)

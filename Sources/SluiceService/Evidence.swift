@@ -78,7 +78,7 @@ public struct Evidence: Sendable, Codable, Equatable {
 
     /// Encoded as stored: sorted keys, ISO 8601 dates.
     public func encoded() -> String {
-        String(decoding: (try? Evidence.encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+        String(decoding: (try? SluiceJSON.encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     /// The parts of the evidence a connector maps into its call: decoding only these skips the recent
@@ -105,35 +105,11 @@ public struct Evidence: Sendable, Codable, Equatable {
 
     /// The summary of stored evidence.
     static func summary(_ text: String) throws -> Summary {
-        try decoder.decode(Summary.self, from: Data(text.utf8))
+        try SluiceJSON.decoder.decode(Summary.self, from: Data(text.utf8))
     }
 
     /// Decodes stored evidence.
     public static func decode(_ text: String) throws -> Evidence {
-        try decoder.decode(Evidence.self, from: Data(text.utf8))
+        try SluiceJSON.decoder.decode(Evidence.self, from: Data(text.utf8))
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(ISOTime.format(date))
-        }
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            guard let date = ISOTime.parse(text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a time: \(text)"))
-            }
-            return date
-        }
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return decoder
-    }()
 }

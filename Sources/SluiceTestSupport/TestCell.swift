@@ -92,6 +92,27 @@ public enum TestCell {
 
     private static let normalFrame = CellSimulator(configuration: .init(seed: 42, samples: 1_200, normalSamples: 1_200)).telemetry(for: "press-01")
 
+    /// Writes a folder a `sluice serve` can run on: `Cells/cell-a.yaml` with `assets` machines on the shipped
+    /// press-01 model (and `erpURL` as its ERP/MES), `Gates/cell-a-maintenance.yaml` acting on 100 % at once
+    /// (debounce 1, no silent period, no sign-off), and the model in `Models/`. Returns the folder.
+    public static func writeServerFolder(assets count: Int, erpURL: String? = nil) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-server-\(UUID().uuidString)").path
+        let files = FileManager.default
+        for folder in ["Cells", "Gates", "Models"] { try files.createDirectory(atPath: path + "/" + folder, withIntermediateDirectories: true) }
+        try files.copyItem(
+            atPath: root.appendingPathComponent("Models/press-01.pca-t2q.v1.json").path, toPath: path + "/Models/press-01.pca-t2q.v1.json")
+        var cell = "cell: \(id)\nassets:\n"
+        for asset in assets(count) { cell += "  - {id: \(asset), model: press-01, sensors: [\(sensors.joined(separator: ", "))]}\n" }
+        if let erpURL { cell += "erp:\n  url: \(erpURL)\n" }
+        try cell.write(toFile: path + "/Cells/\(id).yaml", atomically: true, encoding: .utf8)
+        let gate = [
+            "gate: \(maintenanceGate)", "cell: \(id)", "action: maintenance-order", "model: {kind: pca-t2q, version: 1}", "stages:",
+            "  - percent: 100", "sponsor_sign_off: off", "debounce: 1", "silent_period: 0s",
+        ]
+        try gate.joined(separator: "\n").write(toFile: path + "/Gates/\(maintenanceGate).yaml", atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// A batch of one sample per asset at `time`.
     public static func batch(_ assets: [String], at time: Date, values: [String: Double]) -> TelemetryBatch {
         TelemetryBatch(samples: assets.map { TelemetryBatch.Sample(asset: $0, time: ISOTime.format(time), values: values) })

@@ -3,20 +3,7 @@ import Testing
 
 /// Runs the built `sluice` executable as a user would.
 private func sluice(_ arguments: [String], in directory: String) throws -> (status: Int32, out: String, err: String) {
-    let binary = Bundle.main.bundleURL.appendingPathComponent("sluice")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    try runSluice(arguments, in: directory)
 }
 
 @Suite("sluice command line")

@@ -13,50 +13,12 @@ struct ServerFolder {
     var store: String { path + "/sluice.sqlite" }
 
     init(assets: Int, erpURL: String? = nil) throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-server-\(UUID().uuidString)").path
-        let fm = FileManager.default
-        for folder in ["Cells", "Gates", "Models"] { try fm.createDirectory(atPath: path + "/" + folder, withIntermediateDirectories: true) }
-        try fm.copyItem(
-            atPath: TestCell.root.appendingPathComponent("Models/press-01.pca-t2q.v1.json").path, toPath: path + "/Models/press-01.pca-t2q.v1.json")
-        let assetLines = TestCell.assets(assets).map {
-            "  - {id: \($0), model: press-01, sensors: [temperature, pressure, vibration, current, flow]}"
-        }
-        try """
-        cell: cell-a
-        assets:
-        \(assetLines.joined(separator: "\n"))
-        \(erpURL.map { "erp:\n  url: \($0)" } ?? "")
-        """.write(toFile: path + "/Cells/cell-a.yaml", atomically: true, encoding: .utf8)
-        try """
-        gate: cell-a-maintenance
-        cell: cell-a
-        action: maintenance-order
-        model: {kind: pca-t2q, version: 1}
-        stages:
-          - percent: 100
-            minimum_sample: 30
-        sponsor_sign_off: off
-        debounce: 1
-        silent_period: 0s
-        action_expiry: 8h
-        """.write(toFile: path + "/Gates/cell-a-maintenance.yaml", atomically: true, encoding: .utf8)
+        path = try TestCell.writeServerFolder(assets: assets, erpURL: erpURL)
     }
 
     /// Runs `sluice` to completion in this folder.
     func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("sluice")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: path)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try runSluice(arguments, in: path)
     }
 
     /// A new token of `role`, printed by `sluice tokens create`.
@@ -65,6 +27,23 @@ struct ServerFolder {
         guard result.status == 0 else { throw TestFailure("tokens create failed: \(result.err)") }
         return result.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+/// Runs the built `sluice` executable in `directory`, as a user would, to completion.
+func runSluice(_ arguments: [String], in directory: String) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = Bundle.main.bundleURL.appendingPathComponent("sluice")
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -218,7 +218,8 @@ struct BrokerTests {
         let stopStarted = clock.now
         running.cancel()
         try await running.value
-        #expect(clock.now - stopStarted < .seconds(1))
+        // Prompt, not instant: the suite runs in parallel with everything else on two cores.
+        #expect(clock.now - stopStarted < .seconds(5))
         #expect(collector.events.allSatisfy { if case .connectionFailed(let error, _) = $0 { error == connectError } else { false } })
     }
 

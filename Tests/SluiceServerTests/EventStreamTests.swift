@@ -10,17 +10,7 @@ import Testing
 /// The server-sent event stream over a real connection: an action queued shows up at once.
 @Suite struct EventStreamTests {
     @Test func aQueuedActionArrivesOnTheStream() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sse-\(UUID().uuidString)").path
-        for sub in ["Cells", "Gates", "Models"] {
-            try FileManager.default.createDirectory(atPath: path + "/" + sub, withIntermediateDirectories: true)
-        }
-        try FileManager.default.copyItem(
-            atPath: TestCell.root.appendingPathComponent("Models/press-01.pca-t2q.v1.json").path, toPath: path + "/Models/press-01.pca-t2q.v1.json")
-        try "cell: cell-a\nassets:\n  - {id: asset-01, model: press-01, sensors: [temperature, pressure, vibration, current, flow]}\n"
-            .write(toFile: path + "/Cells/cell-a.yaml", atomically: true, encoding: .utf8)
-        try
-            "gate: g\ncell: cell-a\naction: maintenance-order\nmodel: {kind: pca-t2q, version: 1}\nstages:\n  - percent: 100\nsponsor_sign_off: off\ndebounce: 1\n"
-            .write(toFile: path + "/Gates/g.yaml", atomically: true, encoding: .utf8)
+        let path = try TestCell.writeServerFolder(assets: 1)
         var configuration = RuntimeConfiguration()
         configuration.storePath = path + "/s.sqlite"
         configuration.cells = path + "/Cells"

@@ -14,26 +14,7 @@ import Testing
     .timeLimit(.minutes(1)))
 struct MQTTIngestTests {
     private func folder() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-mqtt-\(UUID().uuidString)").path
-        for sub in ["Cells", "Gates", "Models"] {
-            try FileManager.default.createDirectory(atPath: path + "/" + sub, withIntermediateDirectories: true)
-        }
-        try FileManager.default.copyItem(
-            atPath: TestCell.root.appendingPathComponent("Models/press-01.pca-t2q.v1.json").path, toPath: path + "/Models/press-01.pca-t2q.v1.json")
-        try "cell: cell-a\nassets:\n  - {id: asset-01, model: press-01, sensors: [temperature, pressure, vibration, current, flow]}\n"
-            .write(toFile: path + "/Cells/cell-a.yaml", atomically: true, encoding: .utf8)
-        try """
-        gate: cell-a-maintenance
-        cell: cell-a
-        action: maintenance-order
-        model: {kind: pca-t2q, version: 1}
-        stages:
-          - percent: 100
-        sponsor_sign_off: off
-        debounce: 1
-        silent_period: 0s
-        """.write(toFile: path + "/Gates/cell-a-maintenance.yaml", atomically: true, encoding: .utf8)
-        return path
+        try TestCell.writeServerFolder(assets: 1)
     }
 
     private func runtime(_ folder: String, broker: MosquittoBroker) throws -> SluiceRuntime {
@@ -73,9 +54,8 @@ struct MQTTIngestTests {
         let path = try folder()
         let first = try runtime(path, broker: broker)
         let running = Task { try await first.run() }
-        #expect(try await Self.eventually { first.engine.catalog.cells.isEmpty == false && (try? self.stored(first)) != nil })
-        // The subscription is up once the server reports it on /health; publish after that.
-        try await Task.sleep(for: .seconds(1))
+        // Publish once the subscription is acknowledged: before that the broker holds no session to queue into.
+        #expect(try await Self.eventually { first.mqtt?.isConnected == true })
         try publish(broker, from: 0, count: 50)
         try publish(broker, from: 50, count: 2, faulty: true)
         #expect(try await Self.eventually { try self.stored(first) == 52 })
@@ -93,7 +73,7 @@ struct MQTTIngestTests {
     }
 
     static func eventually(_ condition: () throws -> Bool) async throws -> Bool {
-        for _ in 0..<100 {
+        for _ in 0..<300 {
             if (try? condition()) == true { return true }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -35,6 +35,13 @@ final class ScriptedTransport: DispatchTransport {
 }
 
 @Suite struct DispatchTests {
+    /// Failures are the point of these tests: their warnings would only be noise.
+    static let quiet: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
     let clock = ManualClock()
     let edge = Principal(tokenID: "e", name: "edge", role: .edge, cell: TestCell.id)
     let olivia = Principal(tokenID: "o", name: "olivia", role: .operator, cell: TestCell.id)
@@ -56,7 +63,7 @@ final class ScriptedTransport: DispatchTransport {
         configuration.baseDelay = 10
         let dispatcher = Dispatcher(
             store: engine.store, catalog: engine.catalog, configuration: configuration, transport: transport, events: engine.events,
-            metrics: engine.metrics, logger: Logger(label: "test"), clock: clock.function)
+            metrics: engine.metrics, logger: Self.quiet, clock: clock.function)
         return (engine, dispatcher, ids)
     }
 
@@ -117,7 +124,7 @@ final class ScriptedTransport: DispatchTransport {
         let (engine, _, ids) = try world(approved: 1, transport: transport)
         let dispatcher = Dispatcher(
             store: engine.store, catalog: engine.catalog, transport: transport, events: engine.events, metrics: engine.metrics,
-            logger: Logger(label: "test"), clock: clock.function)
+            logger: Self.quiet, clock: clock.function)
         #expect(try await dispatcher.dispatchDue() == 0)
         #expect(try engine.action(ids[0], for: olivia).dispatch.first?.state == "pending")
     }
