@@ -4,6 +4,7 @@ public import ServiceLifecycle
 import SluiceGates
 import SluiceMQTT
 public import SluiceService
+import SluiceStore
 
 /// Telemetry from an MQTT broker: subscribes (QoS 1, persistent session) to `sluice/<cell>/telemetry`
 /// and ingests each message as a batch, exactly as `POST /v1/telemetry` would, with the topic's cell as
@@ -29,12 +30,15 @@ public final class MQTTIngest: Service {
     let subscriber: MQTTSubscriber
     let engine: DecisionEngine
     let logger: Logger
+    /// Which topic level names the cell: the `+` of the first topic filter (`sluice/+/telemetry`: level 1).
+    let cellLevel: Int
 
     /// A listener for `settings` feeding `engine`.
     public init(settings: Settings, engine: DecisionEngine, logger: Logger) throws {
         subscriber = try MQTTSubscriber(configuration: MQTTConfiguration(url: settings.url, topics: settings.topics, clientID: settings.clientID))
         self.engine = engine
         self.logger = logger
+        cellLevel = settings.topics.first.flatMap { $0.split(separator: "/").firstIndex(of: "+") } ?? 1
     }
 
     /// Whether the broker connection is up.
@@ -58,27 +62,50 @@ public final class MQTTIngest: Service {
         }
     }
 
-    /// Ingests one message; the cell comes from the topic `sluice/<cell>/…`.
+    /// Ingests one message; the cell comes from the topic level the filter's `+` stands for.
+    ///
+    /// The broker is acknowledged when this returns, so a store that cannot take the batch (busy, or a disk
+    /// full) is retried here, up to a minute, before the message is given up, loudly.
     func handle(_ message: MQTTMessage) {
         let levels = message.topic.split(separator: "/")
-        guard levels.count >= 2, let cell = engine.catalog.cells[String(levels[1])]?.id else {
+        guard levels.count > cellLevel, let cell = engine.catalog.cells[String(levels[cellLevel])]?.id else {
             logger.warning("MQTT message on a topic without a known cell", metadata: ["mqtt.topic": "\(message.topic)"])
             return
         }
         let principal = Principal(tokenID: "", name: "mqtt:\(message.topic)", role: .edge, cell: cell)
+        let batch: TelemetryBatch
         do {
-            let batch = try TelemetryBatch.decode(Data(message.payload))
-            let report = try engine.ingest(batch, from: principal)
-            if !report.rejected.isEmpty {
-                logger.warning(
-                    "MQTT samples refused",
-                    metadata: [
-                        "mqtt.topic": "\(message.topic)", "samples.rejected": "\(report.rejected.count)",
-                        "first.reason": "\(report.rejected.first.map { "\($0.list)[\($0.index)]: \($0.reason)" } ?? "")",
-                    ])
-            }
+            batch = try TelemetryBatch.decode(Data(message.payload))
         } catch {
-            logger.error("MQTT message not ingested", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
+            logger.error("MQTT message is not a telemetry batch", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
+            return
+        }
+        var delay = Duration.milliseconds(100)
+        for attempt in 1...10 {
+            do {
+                try ingest(batch, from: principal, topic: message.topic)
+                return
+            } catch let error as StoreError {
+                logger.warning("store refused an MQTT batch; retrying", metadata: ["error": "\(error)", "mqtt.attempt": "\(attempt)"])
+                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18)
+                delay = min(delay * 2, .seconds(10))
+            } catch {
+                logger.error("MQTT message not ingested", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
+                return
+            }
+        }
+        logger.critical("MQTT batch lost: the store refused it for a minute", metadata: ["mqtt.topic": "\(message.topic)"])
+    }
+
+    private func ingest(_ batch: TelemetryBatch, from principal: Principal, topic: String) throws {
+        let report = try engine.ingest(batch, from: principal)
+        if !report.rejected.isEmpty {
+            logger.warning(
+                "MQTT samples refused",
+                metadata: [
+                    "mqtt.topic": "\(topic)", "samples.rejected": "\(report.rejected.count)",
+                    "first.reason": "\(report.rejected.first.map { "\($0.list)[\($0.index)]: \($0.reason)" } ?? "")",
+                ])
         }
     }
 }

@@ -45,7 +45,7 @@ extension DecisionEngine {
                 // The order is on its way as far as the twin is concerned, so the position recovers now.
                 state.materials[action.subject]!.state.onOrder += approved
                 try session.materials.save(
-                    MaterialRecord(item: action.subject, cell: action.cell, state: Self.encode(state.materials[action.subject]!), updatedAt: now))
+                    MaterialRecord(item: action.subject, cell: action.cell, state: try Self.encode(state.materials[action.subject]!), updatedAt: now))
             }
             var details: [String: JSONField] = ["gate": .string(action.gate)]
             if let approved { details["quantity"] = .number(approved) }

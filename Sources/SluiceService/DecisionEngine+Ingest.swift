@@ -81,28 +81,42 @@ extension DecisionEngine {
                 try observe(sample, correlation: correlation, now: now, state: &state, session: session, raised: &raised)
             }
             var touchedMaterials = Set<String>()
+            var acceptedMovements = 0
             for movement in movements {
+                // A resent movement (an MQTT redelivery, a client's retry) must not draw the stock twice.
+                if try session.materials.containsMovement(
+                    item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time)
+                {
+                    duplicates.append(
+                        .init(
+                            list: "movements", index: movement.index, subject: movement.item,
+                            reason:
+                                "duplicate: this \(movement.kind.rawValue) of \(movement.item) at \(ISOTime.format(movement.time)) is already stored")
+                    )
+                    continue
+                }
                 try session.materials.insertMovement(
                     MovementRecord(
                         item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time, batch: batchID))
                 try observe(movement, correlation: correlation, now: now, state: &state, session: session, raised: &raised)
                 touchedMaterials.insert(movement.item)
+                acceptedMovements += 1
             }
             try session.samples.updateBatchCounts(
-                id: batchID, accepted: acceptedSamples + movements.count, rejected: rejected.count + duplicates.count)
+                id: batchID, accepted: acceptedSamples + acceptedMovements, rejected: rejected.count + duplicates.count)
             for item in touchedMaterials.sorted() {
                 let cell = movements.first { $0.item == item }!.cell
-                try session.materials.save(MaterialRecord(item: item, cell: cell, state: Self.encode(state.materials[item]!), updatedAt: now))
+                try session.materials.save(MaterialRecord(item: item, cell: cell, state: try Self.encode(state.materials[item]!), updatedAt: now))
             }
             try session.audit.append(
                 AuditEntry(
                     time: now, actor: principal.name, role: principal.role.rawValue, event: "telemetry.accepted", subject: "batch:\(batchID)",
                     cell: principal.cell, correlationID: correlation,
                     details: JSONField.object([
-                        "samples": .number(Double(acceptedSamples)), "movements": .number(Double(movements.count)),
+                        "samples": .number(Double(acceptedSamples)), "movements": .number(Double(acceptedMovements)),
                         "rejected": .number(Double(rejected.count + duplicates.count)), "raised": .number(Double(raised.actions.count)),
                     ]).encoded()))
-            return (batchID, acceptedSamples, movements.count, duplicates, raised)
+            return (batchID, acceptedSamples, acceptedMovements, duplicates, raised)
         }
 
         let elapsed = ContinuousClock.now - arrival
@@ -252,8 +266,8 @@ extension DecisionEngine {
                 refuse("kind must be one of \(MovementKind.allCases.map(\.rawValue).joined(separator: ", "))")
                 continue
             }
-            guard let quantity = item.quantity, quantity.isFinite, quantity >= 0 else {
-                refuse("quantity must be a finite number of at least 0")
+            guard let quantity = item.quantity, quantity.isFinite, quantity >= 0, quantity <= 1e12 else {
+                refuse("quantity must be a number from 0 to 1e12")
                 continue
             }
             guard let timeText = item.time, let time = ISOTime.parse(timeText) else {

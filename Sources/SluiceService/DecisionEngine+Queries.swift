@@ -111,36 +111,48 @@ extension DecisionEngine {
         return try Self.verifyAudit(store)
     }
 
-    /// Walks the whole audit log of `store` in pages, checking every link.
+    /// Walks the whole audit log of `store` in pages, checking every link, on one consistent snapshot: records
+    /// appended meanwhile are for the next verification.
     public static func verifyAudit(_ store: any Store) throws -> AuditVerification {
-        let checkpoint = try store.read { try $0.audit.checkpoint() }
-        let pages = AuditPages(store: store)
-        return AuditVerification.verify(pages, checkpoint: checkpoint)
+        try store.read { session in
+            let checkpoint = try session.audit.checkpoint()
+            let pages = AuditPages(session: session)
+            let result = AuditVerification.verify(pages, checkpoint: checkpoint)
+            if let error = pages.failure.error { throw error }
+            return result
+        }
     }
 }
 
-/// The audit log read 10,000 records at a time, so verifying a large log needs little memory.
+/// The audit log read 10,000 records at a time, so verifying a large log needs little memory. A read that
+/// fails ends the sequence and is kept in ``failure``, for the caller to throw.
 struct AuditPages: Sequence {
-    let store: any Store
+    final class Failure {
+        var error: (any Error)?
+    }
 
-    func makeIterator() -> Iterator { Iterator(store: store) }
+    let session: any StoreSession
+    let failure = Failure()
+
+    func makeIterator() -> Iterator { Iterator(session: session, failure: failure) }
 
     struct Iterator: IteratorProtocol {
-        let store: any Store
+        let session: any StoreSession
+        let failure: Failure
         var buffer: [AuditRecord] = []
         var position = 0
         var nextSequence: Int64 = 1
         var exhausted = false
 
-        init(store: any Store) {
-            self.store = store
-        }
-
         mutating func next() -> AuditRecord? {
             if position == buffer.count {
                 guard !exhausted else { return nil }
-                let from = nextSequence
-                buffer = (try? store.read { try $0.audit.records(from: from, limit: 10_000) }) ?? []
+                do {
+                    buffer = try session.audit.records(from: nextSequence, limit: 10_000)
+                } catch {
+                    failure.error = error
+                    buffer = []
+                }
                 position = 0
                 guard let last = buffer.last else {
                     exhausted = true

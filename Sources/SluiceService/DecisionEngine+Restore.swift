@@ -40,7 +40,7 @@ extension DecisionEngine {
                 for material in cell.materials where try session.materials.get(item: material.item) == nil {
                     try session.materials.save(
                         MaterialRecord(
-                            item: material.item, cell: cell.id, state: Self.encode(MaterialTwin(state: material, now: now)), updatedAt: now))
+                            item: material.item, cell: cell.id, state: try Self.encode(MaterialTwin(state: material, now: now)), updatedAt: now))
                 }
             }
         }
@@ -92,7 +92,7 @@ extension DecisionEngine {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
+            return try SluiceJSON.decoder.decode(type, from: Data(text.utf8))
         } catch {
             throw StoreError.invalid("\(what) cannot be read back: \(error)")
         }

@@ -30,8 +30,8 @@ public struct EngineConfiguration: Sendable {
 /// judges and queues approved actions for dispatch; and writes every step to the audit log.
 ///
 /// The engine's in-memory state (twins, gates, debouncers) changes only inside a store write transaction
-/// and under one lock: each change is made on a copy, which replaces the state only once the transaction
-/// has committed. A failed write leaves both the store and the memory as they were.
+/// and under one lock, in place; when a transaction fails, the state is reloaded from what the store kept
+/// (see ``transact(_:)``).
 public final class DecisionEngine: Sendable {
     /// Where everything is kept.
     public let store: any Store
@@ -104,11 +104,13 @@ public final class DecisionEngine: Sendable {
 
     /// Stores a gate's stage machine (its debouncer is rebuilt from the queue on load).
     func save(_ machine: GateStateMachine, session: any StoreSession, at time: Date) throws {
-        try session.gates.save(GateRecord(id: machine.definition.id, cell: machine.definition.cell, state: Self.encode(machine), updatedAt: time))
+        try session.gates.save(GateRecord(id: machine.definition.id, cell: machine.definition.cell, state: try Self.encode(machine), updatedAt: time))
     }
 
-    static func encode(_ value: some Encodable) -> String {
-        String(decoding: (try? JSONEncoder().encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    /// State as stored; a value that cannot be encoded fails the transaction rather than storing something
+    /// unreadable.
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try SluiceJSON.encoder.encode(value), as: UTF8.self)
     }
 }
 

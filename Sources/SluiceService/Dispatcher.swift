@@ -85,6 +85,7 @@ public final class Dispatcher: Service {
             try session.outbox.due(at: now, limit: 64).compactMap { entry in try session.actions.get(id: entry.actionID).map { (entry, $0) } }
         }
         var sendable: [(OutboxRecord, ActionRecord, String)] = []
+        var waiting: [OutboxRecord] = []
         for (entry, action) in due {
             guard let base = configuration.url ?? catalog.cells[action.cell]?.connector?.url else {
                 if warnedCells.withLock({ $0.insert(action.cell).inserted }) {
@@ -92,9 +93,19 @@ public final class Dispatcher: Service {
                         "no ERP/MES connector for the cell (erp.url in its file, or --erp-url): approved actions wait in the outbox",
                         metadata: ["cell": "\(action.cell)"])
                 }
+                waiting.append(entry)
                 continue
             }
             sendable.append((entry, action, base))
+        }
+        if !waiting.isEmpty {
+            // Looked at again in a minute, without counting as an attempt, so they never crowd out other cells' calls.
+            try store.write { session in
+                for var entry in waiting {
+                    entry.nextAttemptAt = now.addingTimeInterval(60)
+                    try session.outbox.update(entry)
+                }
+            }
         }
         guard !sendable.isEmpty else { return 0 }
         // The whole round is marked in flight in one transaction, not one per call.
@@ -223,8 +234,10 @@ public final class Dispatcher: Service {
                 guard try session.actions.get(id: actionID).map({ principal.reaches($0.cell) }) == true else {
                     throw ServiceError.notFound("no action \(actionID)")
                 }
-                entries = try session.outbox.entries(actionID: actionID).filter { $0.state != "delivered" }
-                guard !entries.isEmpty else { throw ServiceError.conflict("\(actionID) has no undelivered call to requeue") }
+                entries = try session.outbox.entries(actionID: actionID).filter { $0.state == "dead" }
+                guard !entries.isEmpty else {
+                    throw ServiceError.conflict("\(actionID) has no dead-lettered call to requeue (a pending one is already queued)")
+                }
             } else {
                 entries = try session.outbox.entries(state: "dead", limit: 10_000)
             }

@@ -32,8 +32,9 @@ public enum ISOTime {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Parses RFC 3339 text (with or without fractions, `Z` or an offset).
+    /// Parses RFC 3339 text (with or without fractions, `Z` or an offset), to the millisecond: the
+    /// resolution times are stored at, so a time read back compares equal to the one sent.
     public static func parse(_ text: String) -> Date? {
-        Timestamp.seconds(from: Substring(text)).map { Date(timeIntervalSince1970: $0) }
+        Timestamp.seconds(from: Substring(text)).map { Date(timeIntervalSince1970: ($0 * 1_000).rounded() / 1_000) }
     }
 }

@@ -10,6 +10,9 @@ import Foundation
 struct TelemetryJSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
+    private var depth = 0
+    /// Nesting deeper than this is refused: a batch needs four levels, and recursion must stay bounded.
+    private static let maximumDepth = 32
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -132,6 +135,9 @@ struct TelemetryJSONParser {
 
     /// Reads an object, calling `field` with the parser positioned at each value.
     private mutating func object(_ field: (inout TelemetryJSONParser, String) throws -> Void) throws {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else { throw fail("nested more than \(Self.maximumDepth) levels deep") }
         index += 1
         skipSpace()
         if peek() == UInt8(ascii: "}") {
@@ -160,6 +166,9 @@ struct TelemetryJSONParser {
 
     /// Reads an array, calling `element` with the parser positioned at each element.
     private mutating func array(_ element: (inout TelemetryJSONParser) throws -> Void) throws {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else { throw fail("nested more than \(Self.maximumDepth) levels deep") }
         index += 1
         skipSpace()
         if peek() == UInt8(ascii: "]") {
@@ -262,7 +271,8 @@ struct TelemetryJSONParser {
                     {
                         index += 2
                         let low = try hex4()
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        // A high surrogate must be followed by a low one; anything else is replaced, not trusted.
+                        code = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
                     }
                     scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
                 default: throw fail("an unknown escape in a string")

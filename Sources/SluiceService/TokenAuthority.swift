@@ -41,7 +41,13 @@ public final class TokenAuthority: Sendable {
         if let cell, !cells.contains(cell) {
             throw ServiceError.invalid("no cell '\(cell)'; the cells are \(cells.sorted().joined(separator: ", "))")
         }
-        if let expiresIn, !(expiresIn > 0) { throw ServiceError.invalid("a token's lifetime must be longer than zero") }
+        if let expiresIn, !(expiresIn > 0 && expiresIn <= 100 * 365 * 86_400) {
+            throw ServiceError.invalid("a token's lifetime must be longer than zero and at most 100 years")
+        }
+        // An admin of one cell makes tokens for that cell only.
+        if let scope = principal.cell, cell != scope {
+            throw ServiceError.forbidden("a token for cell \(scope) may only create tokens for cell \(scope)")
+        }
         let id = Self.randomHex(bytes: 4)
         let token = "sluice_\(id)_\(Self.randomHex(bytes: 24))"
         let now = clock()
@@ -99,7 +105,7 @@ public final class TokenAuthority: Sendable {
     /// Every token (without secrets).
     public func list(by principal: Principal) throws -> [TokenRecord] {
         try principal.require(.manageTokens)
-        return try store.read { try $0.tokens.all() }
+        return try store.read { try $0.tokens.all() }.filter { token in principal.cell == nil || token.cell == principal.cell }
     }
 
     /// Revokes a token; it stops working at once in this process.
@@ -107,7 +113,9 @@ public final class TokenAuthority: Sendable {
         try principal.require(.manageTokens)
         let now = clock()
         let hash: String = try store.write { session in
-            guard let record = try session.tokens.get(id: id) else { throw ServiceError.notFound("no token \(id)") }
+            guard let record = try session.tokens.get(id: id), principal.cell == nil || record.cell == principal.cell else {
+                throw ServiceError.notFound("no token \(id)")
+            }
             guard record.revokedAt == nil else { throw ServiceError.conflict("token \(id) is already revoked") }
             try session.tokens.revoke(id: id, at: now)
             try session.audit.append(

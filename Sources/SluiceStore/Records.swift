@@ -130,7 +130,7 @@ public struct ActionFilter: Sendable, Equatable {
     public var state: String?
     /// Only this action type.
     public var type: String?
-    /// Only this mode.
+    /// Only this mode; without one, every mode but shadow.
     public var mode: String?
     /// At most this many, newest first.
     public var limit: Int

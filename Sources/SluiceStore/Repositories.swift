@@ -117,6 +117,8 @@ public protocol MaterialRepository {
     func all(cells: [String]?) throws -> [MaterialRecord]
     /// Records a stock movement.
     func insertMovement(_ movement: MovementRecord) throws
+    /// Whether the same movement (item, kind, quantity and time) is stored.
+    func containsMovement(item: String, kind: String, quantity: Double, time: Date) throws -> Bool
     /// Movements of an item, oldest first.
     func movements(item: String) throws -> [MovementRecord]
 }

@@ -45,6 +45,9 @@ struct SQLiteActionRepository: ActionRepository {
         if let mode = filter.mode {
             clauses.append("mode = ?")
             arguments += [mode]
+        } else {
+            // Shadow detections are for the data team: listed only when asked for by mode.
+            clauses.append("mode != 'shadow'")
         }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments += [filter.limit]

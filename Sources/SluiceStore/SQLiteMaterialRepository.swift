@@ -35,6 +35,12 @@ struct SQLiteMaterialRepository: MaterialRepository {
         ])
     }
 
+    func containsMovement(item: String, kind: String, quantity: Double, time: Date) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM movement WHERE item = ? AND time = ? AND kind = ? AND quantity = ?)"),
+            arguments: [item, time.storedMilliseconds, kind, quantity]) ?? false
+    }
+
     func movements(item: String) throws -> [MovementRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM movement WHERE item = ? ORDER BY time, id", arguments: [item]).map { row in
             MovementRecord(item: row["item"], kind: row["kind"], quantity: row["quantity"], time: row.date("time"), batch: row["batch"])

@@ -72,6 +72,8 @@ public final class SQLiteStore: Store {
             throw StoreError.busy(location)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
             throw StoreError.corrupt(location, error.message ?? "\(error)")
+        } catch let error as DatabaseError {
+            throw StoreError.failed(location, error.message ?? "\(error.resultCode)")
         }
     }
 }

@@ -1,6 +1,6 @@
 /// A store failure, said in words an operator can act on.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    private enum Code: Sendable, Equatable { case cannotOpen, migrationFailed, busy, corrupt, invalid }
+    private enum Code: Sendable, Equatable { case cannotOpen, migrationFailed, busy, corrupt, invalid, failed }
     private let code: Code
     /// What went wrong.
     public let message: String
@@ -28,6 +28,11 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file is damaged.
     public static func corrupt(_ path: String, _ detail: String) -> StoreError {
         StoreError(.corrupt, "the store at \(path) is damaged (\(detail)); restore it from a backup")
+    }
+
+    /// A write or read failed (the disk is full, the file is read-only, …).
+    public static func failed(_ path: String, _ detail: String) -> StoreError {
+        StoreError(.failed, "the store at \(path) failed: \(detail)")
     }
 
     /// Stored content cannot be read back.

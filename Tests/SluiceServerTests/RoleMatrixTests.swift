@@ -157,6 +157,25 @@ import Testing
         #expect(wrong == .unauthorized)
     }
 
+    @Test func anAdminOfOneCellManagesThatCellsTokensOnly() async throws {
+        let world = try APIWorld()
+        let scoped = try world.tokens.create(name: "cell admin", role: .admin, cell: TestCell.id, by: .local("test")).token
+        let (everywhere, _) = try await world.test {
+            try await $0.call(.post, "/v1/tokens", token: scoped, body: #"{"name":"x","role":"admin"}"#)
+        }
+        #expect(everywhere == .forbidden, "no token beyond its own cell")
+        let (own, _) = try await world.test {
+            try await $0.call(.post, "/v1/tokens", token: scoped, body: #"{"name":"y","role":"operator","cell":"cell-a"}"#)
+        }
+        #expect(own == .created)
+        let (revokeOther, _) = try await world.test {
+            try await $0.call(.delete, "/v1/tokens/\(world.tokenIDs["data@cell-b"]!)", token: scoped)
+        }
+        #expect(revokeOther == .notFound)
+        let (_, list) = try await world.test { try await $0.call(.get, "/v1/tokens", token: scoped) }
+        #expect(!list.contains("cell-b"))
+    }
+
     @Test func everyWriteIsAttributedInTheAuditLog() async throws {
         let world = try APIWorld()
         let operatorToken = world.token["operator@cell-a"]

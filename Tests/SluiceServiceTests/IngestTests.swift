@@ -79,6 +79,21 @@ import Testing
         #expect(lenient?.samples[1].problem == "asset must be a string")
     }
 
+    @Test func hostileJSONIsRefusedNotFatal() throws {
+        // Nesting past any batch's shape, and a high surrogate without its low half.
+        let deep = String(repeating: "[", count: 100_000)
+        #expect(throws: ServiceError.self) { try TelemetryBatch.decode(Data(("{\"samples\": " + deep).utf8)) }
+        let lone = #"{"samples": [{"asset": "a\uD800\u0041", "time": "t", "values": {}}]}"#
+        let batch = try TelemetryBatch.decode(Data(lone.utf8))
+        #expect(batch.samples.first?.asset == "a\u{FFFD}")
+        let numbers = #"{"samples": [{"asset": "x", "time": "t", "values": {"a": 0.1, "b": -12.5e3, "c": 1e400, "d": 123456789012345678901234}}]}"#
+        let values = try #require(try TelemetryBatch.decode(Data(numbers.utf8)).samples.first?.values)
+        #expect(values["a"] == .number(0.1))
+        #expect(values["b"] == .number(-12_500))
+        #expect(values["c"] == .number(.infinity), "out of range is not finite, and refused by validation")
+        #expect(values["d"] == .number(Double("123456789012345678901234")!), "long mantissas go to the C library, rounded once")
+    }
+
     @Test func theTwinFollowsTheLatestSamplesAndCoverage() throws {
         let engine = try engine()
         for t in 0..<5 {

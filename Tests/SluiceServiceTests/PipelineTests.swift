@@ -60,8 +60,9 @@ import Testing
         let engine = try engine([TestCell.gate(stages: [0, 100])])
         let raised = try stream(engine, ["asset-01"], count: 6, values: TestCell.faulty)
         #expect(raised.count == 3, "shadow detections close at once, so each debounce run logs one")
-        let actions = try engine.actions(ActionFilter(), for: olivia)
-        #expect(actions.allSatisfy { $0.mode == "shadow" && $0.state == "logged" })
+        #expect(try engine.actions(ActionFilter(), for: olivia).isEmpty, "shadow detections stay out of the queue")
+        let logged = try engine.actions(ActionFilter(mode: "shadow"), for: olivia)
+        #expect(logged.count == 3 && logged.allSatisfy { $0.state == "logged" })
         #expect(throws: ServiceError.notFound("no action \(raised[0])")) { try engine.approve(raised[0], by: olivia) }
     }
 
@@ -193,6 +194,16 @@ import Testing
         let label = try #require(try engine.action(id, for: olivia).decisions.first)
         #expect(label.proposedQuantity == proposed)
         #expect(label.quantity == proposed + 20)
+    }
+
+    @Test func aResentMovementDoesNotDrawTheStockTwice() throws {
+        let engine = try engine(material: true)
+        let movement = TelemetryBatch(movements: [.init(item: TestCell.material, kind: "consumption", quantity: 5, time: ISOTime.format(clock.now))])
+        #expect(try engine.ingest(movement, from: edge).acceptedMovements == 1)
+        let again = try engine.ingest(movement, from: edge)
+        #expect(again.acceptedMovements == 0)
+        #expect(again.rejected.first?.reason.contains("duplicate") == true)
+        #expect(try engine.twin(cell: TestCell.id, for: olivia).materials[0].onHand == 115)
     }
 
     @Test func onlyAdminsChangeGatesAndSponsorsSignOff() throws {
