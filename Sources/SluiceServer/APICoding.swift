@@ -14,11 +14,18 @@ enum APICoding {
             status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// Decodes a small JSON request body (at most 64 KiB); a bad body is a 400 that says what is wrong.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 64 * 1_024) async throws -> T {
+    /// Decodes a small JSON request body (at most 64 KiB) that must be there; a bad body is a 400 that says
+    /// what is wrong.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        guard let body = try await decodeIfPresent(type, from: request) else { throw ServiceError.invalid("the request needs a JSON body") }
+        return body
+    }
+
+    /// Decodes a small JSON request body that may be left out (nil when it is empty).
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 64 * 1_024) async throws -> T? {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
-        guard buffer.readableBytes > 0 else { throw ServiceError.invalid("the request needs a JSON body") }
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch let DecodingError.keyNotFound(key, _) {

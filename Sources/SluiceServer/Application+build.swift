@@ -30,7 +30,7 @@ public func buildRouter(_ services: APIServices) -> Router<SluiceRequestContext>
     router.get("metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: services.engine.metrics.render())))
+            body: .init(byteBuffer: ByteBuffer(string: try services.engine.renderMetrics())))
     }
     router.get("openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))

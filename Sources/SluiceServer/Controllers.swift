@@ -79,7 +79,7 @@ struct ActionsController {
     @Sendable func approve(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let principal = try context.caller()
         try principal.require(.decide)
-        let body = try await Self.optionalBody(ApproveBody.self, request) ?? ApproveBody()
+        let body = try await APICoding.decodeIfPresent(ApproveBody.self, from: request) ?? ApproveBody()
         return try APICoding.json(try engine.approve(try context.parameters.require("id"), by: principal, quantity: body.quantity, note: body.note))
     }
 
@@ -113,19 +113,6 @@ struct ActionsController {
 
     @Sendable func twin(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         try APICoding.json(try engine.twin(cell: try context.parameters.require("cell"), for: try context.caller()))
-    }
-
-    /// A body that may be left out entirely.
-    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T? {
-        if let length = request.headers[.contentLength], length == "0" { return nil }
-        var request = request
-        let buffer = try await request.collectBody(upTo: 64 * 1_024)
-        guard buffer.readableBytes > 0 else { return nil }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
-        } catch {
-            throw ServiceError.invalid("the body is not valid JSON for this request")
-        }
     }
 }
 

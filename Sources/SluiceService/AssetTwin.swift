@@ -10,17 +10,18 @@ struct AssetTwin: Sendable {
     }
 
     let id: String
-    let cell: String
     private(set) var latest: [String: Reading] = [:]
     private(set) var lastTime: Date?
-    /// Recent samples, oldest first, at most `capacity`.
-    private(set) var window: [(time: Date, values: [String: Double])] = []
+    /// Recent samples, at most `capacity`, as a ring: once full, the oldest is overwritten in place rather
+    /// than the whole window shifted, as this runs for every sample.
+    private var window: [(time: Date, values: [String: Double])] = []
+    /// Where the oldest sample is once the ring is full.
+    private var oldest = 0
     let capacity: Int
     var scorers: [String: StreamingScorer] = [:]
 
-    init(id: String, cell: String, capacity: Int) {
+    init(id: String, capacity: Int) {
         self.id = id
-        self.cell = cell
         self.capacity = max(1, capacity)
     }
 
@@ -29,8 +30,12 @@ struct AssetTwin: Sendable {
         if let lastTime, time <= lastTime { return false }
         lastTime = time
         for (sensor, value) in values { latest[sensor] = Reading(value: value, time: time) }
-        if window.count == capacity { window.removeFirst(window.count - capacity + 1) }
-        window.append((time, values))
+        if window.count < capacity {
+            window.append((time, values))
+        } else {
+            window[oldest] = (time, values)
+            oldest = (oldest + 1) % capacity
+        }
         return true
     }
 
@@ -66,9 +71,9 @@ struct AssetTwin: Sendable {
 
     /// The last `count` values of each of `sensors`, oldest first, with their times.
     func recent(_ sensors: [String], count: Int) -> (times: [Date], values: [String: [Double]]) {
-        let slice = window.suffix(count)
+        let slice = (window[oldest...] + window[..<oldest]).suffix(count)
         var values: [String: [Double]] = [:]
-        for sensor in sensors { values[sensor] = slice.map { $0.values[sensor] ?? .nan }.map { $0.isNaN ? 0 : $0 } }
+        for sensor in sensors { values[sensor] = slice.map { $0.values[sensor] ?? 0 } }
         return (slice.map(\.time), values)
     }
 

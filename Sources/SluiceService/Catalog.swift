@@ -117,11 +117,6 @@ public struct Catalog: Sendable {
         gates.values.filter { $0.cell == cell }.sorted { $0.id < $1.id }
     }
 
-    /// Which cell an asset belongs to.
-    public func cell(ofAsset asset: String) -> CellDefinition? {
-        assetIndex[asset]?.cell
-    }
-
     private static func yamlFiles(in folder: String, what: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -80,7 +80,4 @@ public struct CellDefinition: Sendable, Equatable {
         self.materials = materials
         self.connector = connector
     }
-
-    /// The asset with this id.
-    public func asset(_ id: String) -> Asset? { assets.first { $0.id == id } }
 }

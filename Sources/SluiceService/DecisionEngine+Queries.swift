@@ -99,6 +99,13 @@ extension DecisionEngine {
         }
     }
 
+    /// The metrics in Prometheus's text format. The audit log's size is read at scrape time: records are
+    /// appended in too many places to count each one.
+    public func renderMetrics() throws -> String {
+        metrics.auditRecords.set(Double(try store.read { try $0.audit.checkpoint() }.size))
+        return metrics.render()
+    }
+
     /// The cells within the principal's reach.
     public func cells(for principal: Principal) throws -> [String] {
         try principal.require(.read)

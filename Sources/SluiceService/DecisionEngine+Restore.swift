@@ -46,7 +46,6 @@ extension DecisionEngine {
         }
         let loaded = try store.read { session in try loadState(session) }
         state.withLock { $0 = loaded }
-        metrics.auditRecords.set(Double(try store.read { try $0.audit.checkpoint() }.size))
     }
 
     /// The engine's state as the store holds it: gates and debouncers, materials, and each asset's twin
@@ -73,7 +72,7 @@ extension DecisionEngine {
                 state.materials[material.item] = try Self.decode(MaterialTwin.self, record.state, what: "material \(material.item)")
             }
             for asset in cell.assets {
-                var twin = AssetTwin(id: asset.id, cell: cell.id, capacity: configuration.windowLength)
+                var twin = AssetTwin(id: asset.id, capacity: configuration.windowLength)
                 for gate in anomalyGates[cell.id] ?? [] {
                     guard let model = catalog.models[Catalog.ModelKey(gate: gate.id, asset: asset.id)] else { continue }
                     twin.scorers[gate.id] = StreamingScorer(scorer: try AnomalyScorer(model: model))

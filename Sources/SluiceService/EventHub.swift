@@ -76,7 +76,4 @@ public final class EventHub: Sendable {
         }
         for subscriber in all { subscriber.continuation.finish() }
     }
-
-    /// Open streams.
-    public var count: Int { subscribers.withLock { $0.count } }
 }

@@ -6,8 +6,6 @@ public protocol SampleRepository {
     func insertBatch(_ batch: IngestBatchRecord) throws -> Int64
     /// Updates a batch's counts once its samples are stored.
     func updateBatchCounts(id: Int64, accepted: Int, rejected: Int) throws
-    /// A batch by id.
-    func batch(id: Int64) throws -> IngestBatchRecord?
     /// Stores a sample. The caller makes sure no sample of the same asset and time is stored (with
     /// ``contains(asset:time:)`` for any sample not newer than the asset's latest).
     func insert(_ sample: SampleRecord) throws
@@ -46,8 +44,6 @@ public protocol ActionRepository {
     func insertDecision(_ decision: DecisionRecord) throws
     /// Decisions on one action, oldest first.
     func decisions(actionID: String) throws -> [DecisionRecord]
-    /// Decisions made since `date`, oldest first.
-    func decisions(since date: Date, limit: Int) throws -> [DecisionRecord]
 }
 
 /// The transactional outbox of calls to the ERP/MES.
@@ -60,8 +56,6 @@ public protocol OutboxRepository {
     func nextDue() throws -> Date?
     /// Replaces a stored entry (matched by id).
     func update(_ entry: OutboxRecord) throws
-    /// An entry by id.
-    func get(id: Int64) throws -> OutboxRecord?
     /// The entries of one action, oldest first.
     func entries(actionID: String) throws -> [OutboxRecord]
     /// Entries in `state`, oldest first.
@@ -113,14 +107,10 @@ public protocol MaterialRepository {
     func get(item: String) throws -> MaterialRecord?
     /// Stores a material's state.
     func save(_ material: MaterialRecord) throws
-    /// Every material of the cells given (nil: all).
-    func all(cells: [String]?) throws -> [MaterialRecord]
     /// Records a stock movement.
     func insertMovement(_ movement: MovementRecord) throws
     /// Whether the same movement (item, kind, quantity and time) is stored.
     func containsMovement(item: String, kind: String, quantity: Double, time: Date) throws -> Bool
-    /// Movements of an item, oldest first.
-    func movements(item: String) throws -> [MovementRecord]
 }
 
 /// One transaction's view of the store: a repository per table.

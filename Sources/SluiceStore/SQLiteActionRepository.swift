@@ -114,12 +114,6 @@ struct SQLiteActionRepository: ActionRepository {
         try Row.fetchAll(db, sql: "SELECT * FROM decision WHERE action_id = ? ORDER BY id", arguments: [actionID]).map(Self.decision)
     }
 
-    func decisions(since date: Date, limit: Int) throws -> [DecisionRecord] {
-        try Row.fetchAll(
-            db, sql: "SELECT * FROM decision WHERE decided_at >= ? ORDER BY id LIMIT ?", arguments: [date.storedMilliseconds, limit]
-        ).map(Self.decision)
-    }
-
     private static func arguments(_ a: ActionRecord, idLast: Bool = false) -> StatementArguments {
         let fields: [(any DatabaseValueConvertible)?] = [
             a.cell, a.gate, a.type, a.mode, a.state, a.subject, a.severity, a.quantity, a.unit, a.correlationID, a.modelName,

@@ -18,17 +18,6 @@ struct SQLiteMaterialRepository: MaterialRepository {
         ).execute(arguments: [material.item, material.cell, material.state, material.updatedAt.storedMilliseconds])
     }
 
-    func all(cells: [String]?) throws -> [MaterialRecord] {
-        guard let cells else { return try Row.fetchAll(db, sql: "SELECT * FROM material ORDER BY item").map(Self.record) }
-        guard !cells.isEmpty else { return [] }
-        var arguments: StatementArguments = []
-        for cell in cells { arguments += [cell] }
-        return try Row.fetchAll(
-            db, sql: "SELECT * FROM material WHERE cell IN (\(cells.map { _ in "?" }.joined(separator: ", "))) ORDER BY item",
-            arguments: arguments
-        ).map(Self.record)
-    }
-
     func insertMovement(_ movement: MovementRecord) throws {
         try db.cachedStatement(sql: "INSERT INTO movement (item, kind, quantity, time, batch) VALUES (?, ?, ?, ?, ?)").execute(arguments: [
             movement.item, movement.kind, movement.quantity, movement.time.storedMilliseconds, movement.batch,
@@ -39,12 +28,6 @@ struct SQLiteMaterialRepository: MaterialRepository {
         try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM movement WHERE item = ? AND time = ? AND kind = ? AND quantity = ?)"),
             arguments: [item, time.storedMilliseconds, kind, quantity]) ?? false
-    }
-
-    func movements(item: String) throws -> [MovementRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM movement WHERE item = ? ORDER BY time, id", arguments: [item]).map { row in
-            MovementRecord(item: row["item"], kind: row["kind"], quantity: row["quantity"], time: row.date("time"), batch: row["batch"])
-        }
     }
 
     private static func record(_ row: Row) -> MaterialRecord {

@@ -38,10 +38,6 @@ struct SQLiteOutboxRepository: OutboxRepository {
         ])
     }
 
-    func get(id: Int64) throws -> OutboxRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).map(Self.record)
-    }
-
     func entries(actionID: String) throws -> [OutboxRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE action_id = ? ORDER BY id", arguments: [actionID]).map(Self.record)
     }

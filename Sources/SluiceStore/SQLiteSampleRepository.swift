@@ -23,14 +23,6 @@ struct SQLiteSampleRepository: SampleRepository {
             .execute(arguments: [accepted, rejected, id])
     }
 
-    func batch(id: Int64) throws -> IngestBatchRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM ingest_batch WHERE id = ?", arguments: [id]).map { row in
-            IngestBatchRecord(
-                id: row["id"], correlationID: row["correlation_id"], source: row["source"], receivedAt: row.date("received_at"),
-                accepted: row["accepted"], rejected: row["rejected"])
-        }
-    }
-
     func insert(_ sample: SampleRecord) throws {
         try db.cachedStatement(sql: "INSERT INTO sample (asset, time, batch, sensor_values) VALUES (?, ?, ?, ?)")
             .execute(arguments: [sample.asset, sample.time.storedMilliseconds, sample.batch, SensorValuesCoding.encode(sample.values)])

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceReplenishment
 import SluiceService
 import SluiceStore
 
@@ -25,7 +26,7 @@ struct ActionsCommand: AsyncParsableCommand {
                 let filter = ActionFilter(cells: cell.map { [$0] }, state: state, mode: mode, limit: limit)
                 let actions = try storeOptions.open().read { try $0.actions.list(filter) }
                 for a in actions {
-                    let quantity = a.quantity.map { " qty \(ReplenishmentFormat.number($0)) \(a.unit ?? "")" } ?? ""
+                    let quantity = a.quantity.map { " qty \(ReplenishmentPlanner.format($0)) \(a.unit ?? "")" } ?? ""
                     print(
                         "\(a.id)  \(ISOTime.format(a.createdAt))  \(a.state.padding(toLength: 13, withPad: " ", startingAt: 0))  \(a.mode.padding(toLength: 14, withPad: " ", startingAt: 0))  \(a.type)  \(a.subject)  severity \(String(format: "%.2f", a.severity))\(quantity)  corr \(a.correlationID)"
                     )
@@ -56,8 +57,4 @@ struct ActionsCommand: AsyncParsableCommand {
             }
         }
     }
-}
-
-enum ReplenishmentFormat {
-    static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(format: "%.2f", x) }
 }

@@ -8,7 +8,7 @@ import SluiceTestSupport
 import Testing
 
 /// The server-sent event stream over a real connection: an action queued shows up at once.
-@Suite struct EventStreamTests {
+@Suite(.timeLimit(.minutes(1))) struct EventStreamTests {
     @Test func aQueuedActionArrivesOnTheStream() async throws {
         let path = try TestCell.writeServerFolder(assets: 1)
         var configuration = RuntimeConfiguration()
