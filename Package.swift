@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "SluiceService", targets: ["SluiceService"]),
         .library(name: "SluiceServer", targets: ["SluiceServer"]),
         .library(name: "SluiceMQTT", targets: ["SluiceMQTT"]),
+        .library(name: "SluiceWeb", targets: ["SluiceWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -139,9 +140,14 @@ let package = Package(
         ),
         // The HTTP API over the decision service (Hummingbird): routes, roles, the event stream, metrics.
         .target(
+            name: "SluiceWeb",
+            dependencies: ["SluiceGates", "SluiceService", "SluiceStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceGates", "SluiceMQTT", "SluiceService", "SluiceStore",
+                "SluiceGates", "SluiceMQTT", "SluiceService", "SluiceStore", "SluiceWeb",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -172,6 +178,7 @@ let package = Package(
                 "SluiceService",
                 "SluiceStore",
                 "SluiceTelemetry",
+                "SluiceWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -235,7 +242,13 @@ let package = Package(
             dependencies: [
                 "SluiceAnomaly", "SluiceGates", "SluiceService", "SluiceSimulation", "SluiceStore", "SluiceTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceWebTests",
+            dependencies: ["SluiceGates", "SluiceService", "SluiceStore", "SluiceTestSupport", "SluiceWeb"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,26 +1,41 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Sluice builds and tests against (BLAS/LAPACK, libmosquitto and the
-# Mosquitto broker the MQTT tests start), when any is missing.
-# As root it installs them; otherwise it prints the one command to run and fails.
+# Installs what Sluice builds and tests against, when any is missing: the Debian packages it needs
+# (BLAS/LAPACK, libmosquitto and the Mosquitto broker the MQTT tests start), and the ones the browser test
+# of the operator page uses (chromium, chromium-driver, and Selenium from PyPI).
+# As root it installs them; otherwise it prints the one command to run, and fails only when a package the
+# build needs is missing (without the browser packages, the browser test is skipped and says why).
 set -euo pipefail
 
-packages=(libopenblas-dev liblapacke-dev pkg-config libmosquitto-dev mosquitto)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+required=(libopenblas-dev liblapacke-dev pkg-config libmosquitto-dev mosquitto)
+browser=(chromium chromium-driver)
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+missing_of() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+mapfile -t missing < <(missing_of "${required[@]}" "${browser[@]}")
+needs_selenium=false
+python3 -c "import selenium" 2>/dev/null || needs_selenium=true
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "Installing ${missing[*]} …" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    mapfile -t missing_required < <(missing_of "${required[@]}")
+    echo "Sluice needs these Debian packages: ${missing[*]}" >&2
+    echo "Run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    [ ${#missing_required[@]} -eq 0 ] || exit 1
+    echo "(chromium and chromium-driver are for the browser test only; without them it is skipped)" >&2
+  fi
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "Sluice needs these Debian packages: ${missing[*]}" >&2
-  echo "Run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+if $needs_selenium; then
+  echo "Installing selenium from PyPI for the browser test …" >&2
+  python3 -m pip install -q selenium >&2 || echo "could not install selenium: the browser test will be skipped" >&2
 fi
-
-echo "Installing ${missing[*]} …" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq "${missing[@]}" >/dev/null

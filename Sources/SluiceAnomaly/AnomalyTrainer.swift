@@ -145,39 +145,16 @@ public enum AnomalyTrainer {
 
         switch configuration.kind {
         case .hotellingT2, .pcaT2Q:
-            let eigen = try covariance.symmetricEigendecomposition()
-            let values = eigen.values.map { max($0, 0) }
-            let total = values.reduce(0, +)
-            let usable = values.filter { $0 > 1e-10 * max(values.first ?? 0, 1e-300) }.count
-            if usable < values.count {
-                notes.append(
-                    "the training covariance has rank \(usable) of \(values.count) (collinear sensors): T² uses the \(usable) directions with variance"
-                )
-            }
-            var retained = usable
-            if configuration.kind == .pcaT2Q {
-                var cumulative = 0.0
-                retained = 0
-                for v in values.prefix(usable) {
-                    cumulative += v
-                    retained += 1
-                    if cumulative / total >= configuration.explainedVariance - 1e-12 { break }
-                }
-                retained = min(retained, max(usable - 1, 1))
-                explained = configuration.explainedVariance
-            }
-            parameters.eigenvalues = values
-            parameters.eigenvectors = eigen.vectors
-            parameters.retained = retained
-            let k = Double(retained)
-            let nn = n
-            if configuration.limitMethod == "distribution" {
-                // Phase II limit for a new observation: k(n−1)(n+1) / (n(n−k)) · F(1−α; k, n−k).
-                limits.primary = k * (nn - 1) * (nn + 1) / (nn * (nn - k)) * Distributions.fQuantile(1 - configuration.alpha, k, nn - k)
-                if configuration.kind == .pcaT2Q {
-                    limits.q = Self.jacksonMudholkar(residualEigenvalues: Array(values[retained...]), alpha: configuration.alpha)
-                }
-            }
+            let fitted = try eigenModel(
+                covariance: covariance, kind: configuration.kind, explainedVariance: configuration.explainedVariance, alpha: configuration.alpha,
+                textbookLimits: configuration.limitMethod == "distribution", rows: n)
+            parameters.eigenvalues = fitted.eigenvalues
+            parameters.eigenvectors = fitted.eigenvectors
+            parameters.retained = fitted.retained
+            if configuration.kind == .pcaT2Q { explained = configuration.explainedVariance }
+            if let primary = fitted.primaryLimit { limits.primary = primary }
+            if let q = fitted.qLimit { limits.q = q }
+            notes += fitted.notes
         case .mset:
             memoryRows = Set(try fitMSET(centered!, memorySize: configuration.memorySize, into: &parameters).map { $0 + filter.warmUp })
         }
@@ -230,6 +207,43 @@ public enum AnomalyTrainer {
             model.metrics["explainedVariance"] = total > 0 ? values.prefix(retained).reduce(0, +) / total : 1
         }
         return TrainingResult(model: model, notes: notes)
+    }
+
+    /// The eigen-decomposition of a (standardised) training covariance and what T² and PCA make of it: the
+    /// components retained and, with textbook limits, the control limits for `rows` training rows.
+    static func eigenModel(
+        covariance: Matrix, kind: AnomalyModelKind, explainedVariance: Double, alpha: Double, textbookLimits: Bool, rows n: Double,
+        extraComponents: Int = 0
+    ) throws -> (eigenvalues: [Double], eigenvectors: Matrix, retained: Int, primaryLimit: Double?, qLimit: Double?, notes: [String]) {
+        var notes: [String] = []
+        let eigen = try covariance.symmetricEigendecomposition()
+        let values = eigen.values.map { max($0, 0) }
+        let total = values.reduce(0, +)
+        let usable = values.filter { $0 > 1e-10 * max(values.first ?? 0, 1e-300) }.count
+        if usable < values.count {
+            notes.append(
+                "the training covariance has rank \(usable) of \(values.count) (collinear sensors): T² uses the \(usable) directions with variance")
+        }
+        var retained = usable
+        if kind == .pcaT2Q {
+            var cumulative = 0.0
+            retained = 0
+            for v in values.prefix(usable) {
+                cumulative += v
+                retained += 1
+                if cumulative / total >= explainedVariance - 1e-12 { break }
+            }
+            retained = min(retained + extraComponents, max(usable - 1, 1))
+        }
+        var primary: Double?
+        var q: Double?
+        if textbookLimits {
+            // Phase II limit for a new observation: k(n−1)(n+1) / (n(n−k)) · F(1−α; k, n−k).
+            let k = Double(retained)
+            primary = k * (n - 1) * (n + 1) / (n * (n - k)) * Distributions.fQuantile(1 - alpha, k, n - k)
+            if kind == .pcaT2Q { q = jacksonMudholkar(residualEigenvalues: Array(values[retained...]), alpha: alpha) }
+        }
+        return (values, eigen.vectors, retained, primary, q, notes)
     }
 
     /// The control limit of Q for the eigenvalues left out of the model: Jackson–Mudholkar, or Box's

@@ -41,6 +41,8 @@ public func buildRouter(_ services: APIServices) -> Router<SluiceRequestContext>
     GatesController(engine: services.engine).addRoutes(to: api)
     AdminController(engine: services.engine, tokens: services.tokens).addRoutes(to: api)
     EventsController(engine: services.engine).addRoutes(to: api)
+    ReportsController(engine: services.engine).addRoutes(to: api)
+    WebController(engine: services.engine, tokens: services.tokens).addRoutes(to: router)
     return router
 }
 

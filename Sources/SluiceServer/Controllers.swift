@@ -5,6 +5,7 @@ import NIOCore
 import SluiceGates
 import SluiceService
 import SluiceStore
+import SluiceWeb
 
 /// Telemetry in: `POST /v1/telemetry`.
 struct TelemetryController {
@@ -206,6 +207,44 @@ struct AdminController {
     @Sendable func verify(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let verification = try engine.verifyAudit(for: try context.caller())
         return try APICoding.json(verification)
+    }
+}
+
+/// The sponsor's report and the data team's labels: `GET /v1/report`, `GET /v1/labels`.
+struct ReportsController {
+    let engine: DecisionEngine
+
+    func addRoutes(to group: RouterGroup<SluiceRequestContext>) {
+        group.get("report", use: report)
+        group.get("labels", use: labels)
+    }
+
+    /// The gate report as one self-contained HTML page (the same as `sluice report` writes).
+    @Sendable func report(_ request: Request, context: SluiceRequestContext) async throws -> Response {
+        let principal = try context.caller()
+        try principal.require(.readReports)
+        let span = try WebController.span(request.uri.queryParameters["days"].map(String.init), now: engine.now)
+        return html(ReportPage.render(try engine.report(from: span.from, to: span.to, for: principal)))
+    }
+
+    /// The labelled decisions as CSV, from `since` (RFC 3339; 30 days ago unless given) to `until` (now).
+    @Sendable func labels(_ request: Request, context: SluiceRequestContext) async throws -> Response {
+        let principal = try context.caller()
+        try principal.require(.exportLabels)
+        let query = request.uri.queryParameters
+        func time(_ name: String, default value: Date) throws -> Date {
+            guard let text = query[Substring(name)] else { return value }
+            guard let date = ISOTime.parse(String(text)) else {
+                throw ServiceError.invalid("\(name) must be an RFC 3339 time such as 2026-11-01T00:00:00Z")
+            }
+            return date
+        }
+        let now = engine.now
+        let csv = try engine.exportLabels(
+            from: try time("since", default: now.addingTimeInterval(-30 * 86_400)), to: try time("until", default: now), for: principal)
+        return Response(
+            status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"labels.csv\""],
+            body: .init(byteBuffer: ByteBuffer(string: csv)))
     }
 }
 

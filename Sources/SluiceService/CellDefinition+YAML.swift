@@ -4,10 +4,15 @@ import SluiceReplenishment
 import Yams
 
 extension CellDefinition {
-    static let topLevelKeys = ["cell", "sample_period", "freshness", "assets", "sensors", "materials", "erp"]
+    static let topLevelKeys = ["cell", "sample_period", "freshness", "assets", "sensors", "materials", "erp", "report"]
     static let assetKeys = ["id", "model", "sensors"]
     static let sensorKeys = ["unit", "min", "max"]
     static let erpKeys = ["url"]
+    static let reportKeys = [
+        "detection_objective", "response_objective", "hourly_rate", "currency", "minutes_per_action", "downtime_hours_per_fault",
+        "downtime_cost_per_hour", "baseline",
+    ]
+    static let baselineKeys = ["fill_rate", "lead_time", "inventory"]
 
     /// Reads and validates the cell file at `path`; a materials file it names is read relative to it.
     ///
@@ -94,7 +99,45 @@ extension CellDefinition {
             }
             connector = Connector(url: url)
         }
+        let report = try top.value["report"].map { try reportSettings($0, reader: reader) } ?? ReportSettings()
         return CellDefinition(
-            id: id, samplePeriod: period, freshness: freshness, assets: assets, sensors: sensors, materials: materials, connector: connector)
+            id: id, samplePeriod: period, freshness: freshness, assets: assets, sensors: sensors, materials: materials, connector: connector,
+            report: report)
+    }
+
+    /// The `report:` section: objectives, rates and the manual baseline.
+    static func reportSettings(_ node: Node, reader: ConfigurationReader) throws -> ReportSettings {
+        let fields = try reader.mapping(node, allowed: reportKeys, context: "'report'")
+        var settings = ReportSettings()
+        func positive(_ key: String) throws -> Double? {
+            guard let node = fields.value[key] else { return nil }
+            let value = try reader.number(node, key: key)
+            guard value >= 0 else { throw reader.fail(node, "'\(key)' must not be negative, got \(value)") }
+            return value
+        }
+        if let node = fields.value["detection_objective"] {
+            settings.detectionObjective = try reader.duration(node, key: "detection_objective", positive: true)
+        }
+        if let node = fields.value["response_objective"] {
+            settings.responseObjective = try reader.duration(node, key: "response_objective", positive: true)
+        }
+        if let value = try positive("hourly_rate") { settings.hourlyRate = value }
+        if let currency = fields.value["currency"]?.scalar?.string { settings.currency = currency }
+        if let value = try positive("minutes_per_action") { settings.minutesPerAction = value }
+        if let value = try positive("downtime_hours_per_fault") { settings.downtimeHoursPerFault = value }
+        if let value = try positive("downtime_cost_per_hour") { settings.downtimeCostPerHour = value }
+        if let baselineNode = fields.value["baseline"] {
+            let baseline = try reader.mapping(baselineNode, allowed: baselineKeys, context: "'baseline'")
+            if baseline.value["fill_rate"] != nil { settings.baselineFillRate = try reader.fraction(baseline, "fill_rate") }
+            if let node = baseline.value["lead_time"] { settings.baselineLeadTime = try reader.duration(node, key: "lead_time", positive: true) }
+            if let node = baseline.value["inventory"] {
+                guard let mapping = node.mapping else { throw reader.fail(node, "'inventory' must map each item code to its average stock") }
+                for (key, value) in mapping {
+                    guard let item = key.string else { throw reader.fail(key, "an item code is empty") }
+                    settings.baselineInventory[item] = try reader.number(value, key: item)
+                }
+            }
+        }
+        return settings
     }
 }

@@ -66,11 +66,13 @@ public struct CellDefinition: Sendable, Equatable {
     public var materials: [MaterialState]
     /// Where approved actions go, if anywhere yet.
     public var connector: Connector?
+    /// What the sponsor's report compares the cell against.
+    public var report: ReportSettings
 
     /// A cell.
     public init(
         id: String, samplePeriod: TimeInterval = 1, freshness: TimeInterval? = nil, assets: [Asset], sensors: [String: Sensor],
-        materials: [MaterialState] = [], connector: Connector? = nil
+        materials: [MaterialState] = [], connector: Connector? = nil, report: ReportSettings = ReportSettings()
     ) {
         self.id = id
         self.samplePeriod = samplePeriod
@@ -79,5 +81,6 @@ public struct CellDefinition: Sendable, Equatable {
         self.sensors = sensors
         self.materials = materials
         self.connector = connector
+        self.report = report
     }
 }

@@ -55,7 +55,7 @@ extension DecisionEngine {
         let action = try raise(
             gate: gate, mode: mode, subject: sample.asset, severity: explanation.score, quantity: nil, unit: nil, correlation: correlation,
             model: (model.name, model.version), evidence: evidence, now: now, session: session)
-        if mode == .shadow { runtime.debouncer.close(asset: sample.asset) }
+        if mode == .shadow || configuration.closesDetectionsAtOnce { runtime.debouncer.close(asset: sample.asset) }
         return action
     }
 
@@ -88,7 +88,7 @@ extension DecisionEngine {
             let action = try raise(
                 gate: gate, mode: mode, subject: movement.item, severity: severity, quantity: proposal.quantity, unit: proposal.unit,
                 correlation: correlation, model: (proposal.policy, gate.modelVersion), evidence: evidence, now: now, session: session)
-            if mode == .shadow { state.gates[gate.id]!.debouncer.close(asset: movement.item) }
+            if mode == .shadow || configuration.closesDetectionsAtOnce { state.gates[gate.id]!.debouncer.close(asset: movement.item) }
             raised.actions.append(action)
         }
     }
@@ -102,7 +102,7 @@ extension DecisionEngine {
             id: Self.newActionID(), cell: gate.cell, gate: gate.id, type: gate.actionType, mode: mode.rawValue,
             state: mode == .shadow ? ActionState.logged.rawValue : ActionState.pending.rawValue, subject: subject, severity: severity,
             quantity: quantity, unit: unit, correlationID: correlation, modelName: model.name, modelVersion: model.version,
-            createdAt: now, expiresAt: now.addingTimeInterval(gate.actionExpiry))
+            createdAt: now, expiresAt: now.addingTimeInterval(gate.actionExpiry), stage: evidence.gate.stage, detectedAt: evidence.firstSeen)
         try session.actions.insert(action, evidence: evidence.encoded())
         let event =
             switch mode {

@@ -14,6 +14,25 @@ extension DecisionEngine {
                 if let record = try session.gates.get(id: definition.id) {
                     let machine = try Self.decode(GateStateMachine.self, record.state, what: "gate \(definition.id)")
                     guard machine.definition != definition else { continue }
+                    if machine.definition.modelVersion != definition.modelVersion {
+                        // A new model version never acts at once: the gate starts again in its first stage
+                        // (shadow) and the new model earns its stages on fresh evidence.
+                        let restarted = GateStateMachine(definition: definition, now: now)
+                        try save(restarted, session: session, at: now)
+                        try session.audit.append(
+                            AuditEntry(
+                                time: now, actor: Principal.system.name, role: "system", event: "gate.model-changed", subject: definition.id,
+                                cell: definition.cell,
+                                details: JSONField.object([
+                                    "fromVersion": .number(Double(machine.definition.modelVersion)),
+                                    "toVersion": .number(Double(definition.modelVersion)), "fromStage": .number(Double(machine.stage)),
+                                    "toStage": .number(0), "stage": .string(restarted.currentStage.name),
+                                ]).encoded()))
+                        logger.notice(
+                            "gate model version changed: the gate starts again in its first stage",
+                            metadata: ["gate.id": "\(definition.id)", "model.version": "\(definition.modelVersion)"])
+                        continue
+                    }
                     // The file changed since the gate last ran: the running state (stage, evidence) is kept
                     // and the new definition takes over; the change is on the record.
                     try save(machine.replacingDefinition(with: definition), session: session, at: now)

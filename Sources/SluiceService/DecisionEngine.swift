@@ -20,6 +20,9 @@ public struct EngineConfiguration: Sendable {
     /// The stage a gate starts at the first time it runs (by gate id); 0, the first stage, unless set.
     /// Demos and rehearsals set it; a real deployment lets each gate earn its stages.
     public var startingStages: [String: Int] = [:]
+    /// Whether every detection is closed as soon as it is raised, as shadow detections are, so the next one
+    /// of its asset counts after the silent period. Rehearsals set it: they have no operators to decide.
+    public var closesDetectionsAtOnce = false
 
     /// The defaults.
     public init() {}

@@ -76,6 +76,13 @@ public struct Evidence: Sendable, Codable, Equatable {
     /// The replenishment figures, for replenishment actions.
     public var replenishment: Replenishment?
 
+    /// When the need was first seen: for an anomaly, the first of the over-threshold scores in a row that
+    /// raised it (the detection time runs from there to the action's queueing); otherwise the trigger.
+    public var firstSeen: Date {
+        guard let anomaly, anomaly.consecutive > 0, anomaly.recentTimes.count >= anomaly.consecutive else { return triggeredAt }
+        return anomaly.recentTimes[anomaly.recentTimes.count - anomaly.consecutive]
+    }
+
     /// Encoded as stored: sorted keys, ISO 8601 dates.
     public func encoded() -> String {
         String(decoding: (try? SluiceJSON.encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)

@@ -48,6 +48,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case signOff
     /// Verify the audit log and read reports.
     case readReports
+    /// Export the labelled decisions for retraining.
+    case exportLabels
     /// Create, list and revoke tokens.
     case manageTokens
     /// Requeue a dead-lettered dispatch.
@@ -62,6 +64,7 @@ public enum Permission: String, Sendable, CaseIterable {
         case .changeGates: [.admin]
         case .signOff: [.sponsor]
         case .readReports: [.sponsor, .admin, .data]
+        case .exportLabels: [.data, .admin]
         case .manageTokens: [.admin]
         case .requeueDispatch: [.admin]
         }
@@ -76,6 +79,7 @@ public enum Permission: String, Sendable, CaseIterable {
         case .changeGates: "change gates"
         case .signOff: "sign off promotions"
         case .readReports: "read reports or verify the audit log"
+        case .exportLabels: "export labels"
         case .manageTokens: "manage tokens"
         case .requeueDispatch: "requeue dispatches"
         }

@@ -43,6 +43,30 @@ public struct InjectedFault: Sendable, Equatable, Codable {
     public var samples: Range<Int> { start..<(start + duration) }
 }
 
+/// A benign, recurring change of operating point: a wash cycle. Flow drops (and pressure with it), the
+/// temperature dips, vibration and current ease a little, then everything ramps back. Normal operation, but
+/// off the correlations of production alone, so a model trained on production only flags it.
+public struct WashCycle: Sendable, Equatable, Codable {
+    /// Samples between the starts of two washes.
+    public var period: Int
+    /// Samples a wash lasts, ramps included.
+    public var duration: Int
+    /// The first wash starts this many samples after the normal period (plus 37 per asset index).
+    public var phase: Int
+
+    /// A wash cycle.
+    public init(period: Int = 360, duration: Int = 80, phase: Int = 260) {
+        self.period = period
+        self.duration = duration
+        self.phase = phase
+    }
+
+    /// The wash's depth at sample `k` of it, 0 to 1: 15-sample ramps in and out.
+    func depth(_ k: Int) -> Double {
+        min(1, Double(k + 1) / 15, Double(duration - k) / 15)
+    }
+}
+
 /// A seeded simulation of a production cell: assets whose sensors move together through a shared load,
 /// with faults injected on a schedule and labelled.
 ///
@@ -67,11 +91,16 @@ public struct CellSimulator: Sendable {
         public var faultDuration: Int
         /// Time of the first sample (seconds since 1970).
         public var start: Double
+        /// The kinds of fault the schedule cycles through.
+        public var faultKinds: [FaultKind]
+        /// Wash cycles after the normal period, if the cell has them.
+        public var washes: WashCycle?
 
         /// Three assets, two hours at one sample per second, faults every ten minutes after the first hour.
         public init(
             seed: UInt64 = 42, assets: [String] = ["press-01", "pump-02", "oven-03"], samples: Int = 7_200, interval: Double = 1,
-            normalSamples: Int = 3_600, faultSpacing: Int = 600, faultDuration: Int = 180, start: Double = 1_767_225_600
+            normalSamples: Int = 3_600, faultSpacing: Int = 600, faultDuration: Int = 180, start: Double = 1_767_225_600,
+            faultKinds: [FaultKind] = FaultKind.allCases, washes: WashCycle? = nil
         ) {
             self.seed = seed
             self.assets = assets
@@ -81,6 +110,8 @@ public struct CellSimulator: Sendable {
             self.faultSpacing = faultSpacing
             self.faultDuration = faultDuration
             self.start = start
+            self.faultKinds = faultKinds.isEmpty ? FaultKind.allCases : faultKinds
+            self.washes = washes
         }
     }
 
@@ -105,7 +136,7 @@ public struct CellSimulator: Sendable {
     /// period, cycling through the kinds and the sensors.
     public var schedule: [InjectedFault] {
         var faults: [InjectedFault] = []
-        let kinds = FaultKind.allCases
+        let kinds = configuration.faultKinds
         for (a, asset) in configuration.assets.enumerated() {
             var start = configuration.normalSamples + configuration.faultSpacing / 2 + a * 37
             var index = a
@@ -120,7 +151,20 @@ public struct CellSimulator: Sendable {
         return faults
     }
 
-    /// The telemetry of one asset, labelled with `anomaly` (1 inside an injected fault).
+    /// The washes of each asset: sample ranges, in order.
+    public func washes(of asset: String) -> [Range<Int>] {
+        guard let wash = configuration.washes, wash.period > 0, wash.duration > 0 else { return [] }
+        let a = configuration.assets.firstIndex(of: asset) ?? 0
+        var out: [Range<Int>] = []
+        var start = configuration.normalSamples + wash.phase + 37 * a
+        while start + wash.duration <= configuration.samples {
+            out.append(start..<(start + wash.duration))
+            start += wash.period
+        }
+        return out
+    }
+
+    /// The telemetry of one asset, labelled with `anomaly` (1 inside an injected fault) and `wash` (1 inside a wash).
     public func telemetry(for asset: String) -> TelemetryFrame {
         let n = configuration.samples
         let p = Self.sensors.count
@@ -131,16 +175,28 @@ public struct CellSimulator: Sendable {
         var values = Matrix(rows: n, columns: p)
         var load = 0.0
         var heat = 0.0
+        var washDepth = [Double](repeating: 0, count: n)
+        var washLabel = [Double](repeating: 0, count: n)
+        if let wash = configuration.washes {
+            for range in washes(of: asset) {
+                for (k, t) in range.enumerated() {
+                    washDepth[t] = wash.depth(k)
+                    washLabel[t] = 1
+                }
+            }
+        }
         for t in 0..<n {
             // A slowly wandering load drives current, flow, pressure and vibration together;
             // temperature follows the current with thermal lag.
             load = 0.995 * load + 0.1 * random.normal()
             heat = 0.98 * heat + 0.02 * load
-            let current = 15 + offset + 1.5 * load + 0.25 * random.normal()
-            let flow = 30 - offset + 3.0 * load + 0.5 * random.normal()
-            let pressure = 5.5 + 0.05 * (flow - 30) + 0.08 * random.normal()
-            let vibration = 2.2 + 0.3 * load + 0.12 * random.normal()
-            let temperature = 65 + offset + 4 * heat + 0.2 * random.normal()
+            // A wash lowers flow (pressure follows it), cools, and eases vibration and current a little.
+            let w = washDepth[t]
+            let current = 15 + offset + 1.5 * load + 0.25 * random.normal() - 0.8 * w
+            let flow = 30 - offset + 3.0 * load + 0.5 * random.normal() - 6 * w
+            let pressure = 5.5 + 0.05 * (flow - 30) + 0.08 * random.normal() - 0.15 * w
+            let vibration = 2.2 + 0.3 * load + 0.12 * random.normal() - 0.25 * w
+            let temperature = 65 + offset + 4 * heat + 0.2 * random.normal() - 3 * w
             let row = [temperature, pressure, vibration, current, flow]
             for j in 0..<p { values[t, j] = row[j] }
         }
@@ -163,7 +219,8 @@ public struct CellSimulator: Sendable {
         }
         let times = (0..<n).map { configuration.start + Double($0) * configuration.interval }
         return TelemetryFrame(
-            source: "simulated:\(asset)", sensors: Self.sensors.map(\.name), values: values, times: times, labels: ["anomaly": anomaly])
+            source: "simulated:\(asset)", sensors: Self.sensors.map(\.name), values: values, times: times,
+            labels: configuration.washes == nil ? ["anomaly": anomaly] : ["anomaly": anomaly, "wash": washLabel])
     }
 
     /// The whole cell as CSV text: `time,asset,<sensors>,anomaly,fault_kind`, asset after asset.

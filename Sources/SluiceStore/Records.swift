@@ -90,13 +90,18 @@ public struct ActionRecord: Sendable, Equatable, Codable {
     public var approvedQuantity: Double?
     /// When it last changed.
     public var updatedAt: Date
+    /// The name of the gate's stage when it was raised (nil for actions stored before stages were kept).
+    public var stage: String?
+    /// When the need was first seen: the first sample of the over-threshold run for an anomaly, the movement
+    /// that triggered a replenishment. Detection time is `createdAt − detectedAt`.
+    public var detectedAt: Date?
 
     /// An action record.
     public init(
         id: String, cell: String, gate: String, type: String, mode: String, state: String, subject: String, severity: Double,
         quantity: Double?, unit: String?, correlationID: String, modelName: String, modelVersion: Int,
         createdAt: Date, expiresAt: Date, decidedAt: Date? = nil, decidedBy: String? = nil, reasonCode: String? = nil,
-        reasonText: String? = nil, approvedQuantity: Double? = nil, updatedAt: Date? = nil
+        reasonText: String? = nil, approvedQuantity: Double? = nil, updatedAt: Date? = nil, stage: String? = nil, detectedAt: Date? = nil
     ) {
         self.id = id
         self.cell = cell
@@ -119,6 +124,8 @@ public struct ActionRecord: Sendable, Equatable, Codable {
         self.reasonText = reasonText
         self.approvedQuantity = approvedQuantity
         self.updatedAt = updatedAt ?? createdAt
+        self.stage = stage
+        self.detectedAt = detectedAt
     }
 }
 
@@ -130,17 +137,32 @@ public struct ActionFilter: Sendable, Equatable {
     public var state: String?
     /// Only this action type.
     public var type: String?
-    /// Only this mode; without one, every mode but shadow.
+    /// Only this mode; without one, every mode but shadow (unless ``includesShadow``).
     public var mode: String?
+    /// Only this gate.
+    public var gate: String?
+    /// Only actions raised at or after this time.
+    public var since: Date?
+    /// Only actions raised before this time.
+    public var until: Date?
+    /// With no mode named, whether shadow detections are listed too (reports and rehearsals want them).
+    public var includesShadow: Bool
     /// At most this many, newest first.
     public var limit: Int
 
     /// A filter.
-    public init(cells: [String]? = nil, state: String? = nil, type: String? = nil, mode: String? = nil, limit: Int = 100) {
+    public init(
+        cells: [String]? = nil, state: String? = nil, type: String? = nil, mode: String? = nil, gate: String? = nil, since: Date? = nil,
+        until: Date? = nil, includesShadow: Bool = false, limit: Int = 100
+    ) {
         self.cells = cells
         self.state = state
         self.type = type
         self.mode = mode
+        self.gate = gate
+        self.since = since
+        self.until = until
+        self.includesShadow = includesShadow
         self.limit = limit
     }
 }
@@ -332,5 +354,38 @@ public struct MovementRecord: Sendable, Equatable {
         self.quantity = quantity
         self.time = time
         self.batch = batch
+    }
+}
+
+/// A rehearsal of a candidate model on recorded telemetry (`sluice replay --dry-run`): what it would have
+/// done, kept so the sponsor's report can show it beside the live figures.
+public struct RehearsalRecord: Sendable, Equatable {
+    /// The store's id.
+    public var id: Int64
+    /// The gate rehearsed.
+    public var gate: String
+    /// The candidate model version.
+    public var candidateVersion: Int
+    /// The first and last sample time replayed.
+    public var from: Date
+    /// The last sample time replayed.
+    public var to: Date
+    /// When it ran.
+    public var createdAt: Date
+    /// Who ran it.
+    public var createdBy: String
+    /// The rehearsal's figures, as JSON.
+    public var summary: String
+
+    /// A rehearsal record.
+    public init(id: Int64 = 0, gate: String, candidateVersion: Int, from: Date, to: Date, createdAt: Date, createdBy: String, summary: String) {
+        self.id = id
+        self.gate = gate
+        self.candidateVersion = candidateVersion
+        self.from = from
+        self.to = to
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.summary = summary
     }
 }

@@ -18,6 +18,10 @@ public protocol SampleRepository {
     func count(asset: String?) throws -> Int
     /// Whether a sample for `asset` at `time` is stored.
     func contains(asset: String, time: Date) throws -> Bool
+    /// The samples of `assets` measured in `from..<to`, oldest first (ties in stored order).
+    func samples(assets: [String], from: Date, to: Date) throws -> [SampleRecord]
+    /// The time of the oldest and the newest sample stored, if any.
+    func timeSpan() throws -> ClosedRange<Date>?
 }
 
 /// Soft actions, recommendations and shadow detections, with the decisions people made on them.
@@ -44,6 +48,8 @@ public protocol ActionRepository {
     func insertDecision(_ decision: DecisionRecord) throws
     /// Decisions on one action, oldest first.
     func decisions(actionID: String) throws -> [DecisionRecord]
+    /// Decisions made in `from..<to` on actions of `cells` (nil: every cell), oldest first.
+    func decisions(from: Date, to: Date, cells: [String]?) throws -> [DecisionRecord]
 }
 
 /// The transactional outbox of calls to the ERP/MES.
@@ -111,6 +117,16 @@ public protocol MaterialRepository {
     func insertMovement(_ movement: MovementRecord) throws
     /// Whether the same movement (item, kind, quantity and time) is stored.
     func containsMovement(item: String, kind: String, quantity: Double, time: Date) throws -> Bool
+    /// The movements of one item, oldest first.
+    func movements(item: String) throws -> [MovementRecord]
+}
+
+/// Rehearsals of candidate models.
+public protocol RehearsalRepository {
+    /// Stores a rehearsal and returns its id.
+    func insert(_ rehearsal: RehearsalRecord) throws -> Int64
+    /// The latest rehearsal of a gate, if any.
+    func latest(gate: String) throws -> RehearsalRecord?
 }
 
 /// One transaction's view of the store: a repository per table.
@@ -129,6 +145,8 @@ public protocol StoreSession {
     var gates: any GateRepository { get }
     /// Materials.
     var materials: any MaterialRepository { get }
+    /// Rehearsals.
+    var rehearsals: any RehearsalRepository { get }
 }
 
 /// Where Sluice keeps everything: the embedded SQLite file by default; PostgreSQL behind the same

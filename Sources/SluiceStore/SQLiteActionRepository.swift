@@ -8,12 +8,12 @@ struct SQLiteActionRepository: ActionRepository {
 
     private static let columns = """
         id, cell, gate, type, mode, state, subject, severity, quantity, unit, correlation_id, model_name, model_version,
-        created_at, expires_at, decided_at, decided_by, reason_code, reason_text, approved_quantity, updated_at
+        created_at, expires_at, decided_at, decided_by, reason_code, reason_text, approved_quantity, updated_at, stage, detected_at
         """
 
     func insert(_ action: ActionRecord, evidence: String) throws {
         try db.cachedStatement(
-            sql: "INSERT INTO action (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            sql: "INSERT INTO action (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).execute(arguments: Self.arguments(action))
         try db.cachedStatement(sql: "INSERT INTO action_evidence (action_id, evidence) VALUES (?, ?)").execute(arguments: [action.id, evidence])
     }
@@ -45,9 +45,21 @@ struct SQLiteActionRepository: ActionRepository {
         if let mode = filter.mode {
             clauses.append("mode = ?")
             arguments += [mode]
-        } else {
-            // Shadow detections are for the data team: listed only when asked for by mode.
+        } else if !filter.includesShadow {
+            // Shadow detections are for the data team: listed only when asked for.
             clauses.append("mode != 'shadow'")
+        }
+        if let gate = filter.gate {
+            clauses.append("gate = ?")
+            arguments += [gate]
+        }
+        if let since = filter.since {
+            clauses.append("created_at >= ?")
+            arguments += [since.storedMilliseconds]
+        }
+        if let until = filter.until {
+            clauses.append("created_at < ?")
+            arguments += [until.storedMilliseconds]
         }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments += [filter.limit]
@@ -61,7 +73,7 @@ struct SQLiteActionRepository: ActionRepository {
             sql: """
                 UPDATE action SET cell = ?, gate = ?, type = ?, mode = ?, state = ?, subject = ?, severity = ?, quantity = ?, unit = ?,
                 correlation_id = ?, model_name = ?, model_version = ?, created_at = ?, expires_at = ?, decided_at = ?,
-                decided_by = ?, reason_code = ?, reason_text = ?, approved_quantity = ?, updated_at = ? WHERE id = ?
+                decided_by = ?, reason_code = ?, reason_text = ?, approved_quantity = ?, updated_at = ?, stage = ?, detected_at = ? WHERE id = ?
                 """
         ).execute(arguments: Self.arguments(action, idLast: true))
     }
@@ -114,11 +126,24 @@ struct SQLiteActionRepository: ActionRepository {
         try Row.fetchAll(db, sql: "SELECT * FROM decision WHERE action_id = ? ORDER BY id", arguments: [actionID]).map(Self.decision)
     }
 
+    func decisions(from: Date, to: Date, cells: [String]?) throws -> [DecisionRecord] {
+        var sql =
+            "SELECT decision.* FROM decision JOIN action ON action.id = decision.action_id WHERE decision.decided_at >= ? AND decision.decided_at < ?"
+        var arguments: StatementArguments = [from.storedMilliseconds, to.storedMilliseconds]
+        if let cells {
+            guard !cells.isEmpty else { return [] }
+            sql += " AND action.cell IN (\(cells.map { _ in "?" }.joined(separator: ", ")))"
+            for cell in cells { arguments += [cell] }
+        }
+        return try Row.fetchAll(db, sql: sql + " ORDER BY decision.decided_at, decision.id", arguments: arguments).map(Self.decision)
+    }
+
     private static func arguments(_ a: ActionRecord, idLast: Bool = false) -> StatementArguments {
         let fields: [(any DatabaseValueConvertible)?] = [
             a.cell, a.gate, a.type, a.mode, a.state, a.subject, a.severity, a.quantity, a.unit, a.correlationID, a.modelName,
             a.modelVersion, a.createdAt.storedMilliseconds, a.expiresAt.storedMilliseconds, a.decidedAt?.storedMilliseconds,
-            a.decidedBy, a.reasonCode, a.reasonText, a.approvedQuantity, a.updatedAt.storedMilliseconds,
+            a.decidedBy, a.reasonCode, a.reasonText, a.approvedQuantity, a.updatedAt.storedMilliseconds, a.stage,
+            a.detectedAt?.storedMilliseconds,
         ]
         return StatementArguments(idLast ? fields + [a.id] : [a.id] + fields)
     }
@@ -130,7 +155,8 @@ struct SQLiteActionRepository: ActionRepository {
             correlationID: row["correlation_id"], modelName: row["model_name"], modelVersion: row["model_version"],
             createdAt: row.date("created_at"), expiresAt: row.date("expires_at"),
             decidedAt: row.optionalDate("decided_at"), decidedBy: row["decided_by"], reasonCode: row["reason_code"],
-            reasonText: row["reason_text"], approvedQuantity: row["approved_quantity"], updatedAt: row.date("updated_at"))
+            reasonText: row["reason_text"], approvedQuantity: row["approved_quantity"], updatedAt: row.date("updated_at"), stage: row["stage"],
+            detectedAt: row.optionalDate("detected_at"))
     }
 
     private static func decision(_ row: Row) -> DecisionRecord {

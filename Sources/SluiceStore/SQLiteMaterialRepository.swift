@@ -30,6 +30,12 @@ struct SQLiteMaterialRepository: MaterialRepository {
             arguments: [item, time.storedMilliseconds, kind, quantity]) ?? false
     }
 
+    func movements(item: String) throws -> [MovementRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM movement WHERE item = ? ORDER BY time, id", arguments: [item]).map { row in
+            MovementRecord(item: row["item"], kind: row["kind"], quantity: row["quantity"], time: row.date("time"), batch: row["batch"])
+        }
+    }
+
     private static func record(_ row: Row) -> MaterialRecord {
         MaterialRecord(item: row["item"], cell: row["cell"], state: row["state"], updatedAt: row.date("updated_at"))
     }

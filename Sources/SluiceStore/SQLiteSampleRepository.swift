@@ -71,6 +71,30 @@ struct SQLiteSampleRepository: SampleRepository {
         try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM sample WHERE asset = ? AND time = ?)", arguments: [asset, time.storedMilliseconds]) ?? false
     }
+
+    func samples(assets: [String], from: Date, to: Date) throws -> [SampleRecord] {
+        guard !assets.isEmpty else { return [] }
+        let wanted = Set(assets)
+        var samples: [SampleRecord] = []
+        // The time index narrows the scan; the asset test is cheaper in Swift than an IN list the index can't use.
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT * FROM sample WHERE time >= ? AND time < ? ORDER BY time, id",
+            arguments: [from.storedMilliseconds, to.storedMilliseconds])
+        while let row = try cursor.next() {
+            let asset: String = row["asset"]
+            guard wanted.contains(asset) else { continue }
+            samples.append(
+                SampleRecord(asset: asset, time: row.date("time"), values: try SensorValuesCoding.decode(row["sensor_values"]), batch: row["batch"]))
+        }
+        return samples
+    }
+
+    func timeSpan() throws -> ClosedRange<Date>? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT MIN(time) AS first, MAX(time) AS last FROM sample"),
+            let first = row.optionalDate("first"), let last = row.optionalDate("last")
+        else { return nil }
+        return first...last
+    }
 }
 
 /// Sensor values as compact JSON with sorted keys: readable in the SQLite shell, cheap to write.

@@ -132,6 +132,26 @@ extension SQLiteStore {
                     """)
             try db.execute(sql: "INSERT INTO audit_checkpoint (id, size, head) VALUES (1, 0, ?)", arguments: [AuditChain.genesis])
         }
+        migrator.registerMigration("v2-people") { db in
+            // The stage an action was raised in and when its need was first seen, for the sponsor's report
+            // (decisions per stage, detection time); and the rehearsals of candidate models.
+            try db.execute(
+                sql: """
+                    ALTER TABLE action ADD COLUMN stage TEXT;
+                    ALTER TABLE action ADD COLUMN detected_at INTEGER;
+                    CREATE INDEX action_by_gate_time ON action(gate, created_at);
+                    CREATE TABLE rehearsal (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        gate TEXT NOT NULL,
+                        candidate_version INTEGER NOT NULL,
+                        from_time INTEGER NOT NULL,
+                        to_time INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        created_by TEXT NOT NULL,
+                        summary TEXT NOT NULL);
+                    CREATE INDEX rehearsal_by_gate ON rehearsal(gate, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -88,6 +88,7 @@ struct SQLiteSession: StoreSession {
     var tokens: any TokenRepository { SQLiteTokenRepository(db: db) }
     var gates: any GateRepository { SQLiteGateRepository(db: db) }
     var materials: any MaterialRepository { SQLiteMaterialRepository(db: db) }
+    var rehearsals: any RehearsalRepository { SQLiteRehearsalRepository(db: db) }
 }
 
 extension Date {

@@ -174,6 +174,38 @@ public enum TelemetryCSV {
         return out
     }
 
+    /// A field as CSV writes it: quoted when it holds the separator, a quote or a line break (line breaks
+    /// become spaces, so every record stays on one line).
+    public static func quoted(_ field: String, separator: Character = ",") -> String {
+        let flat = field.contains(where: \.isNewline) ? String(field.map { $0.isNewline ? " " : $0 }) : field
+        guard flat.contains(separator) || flat.contains("\"") else { return flat }
+        return "\"" + flat.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A CSV table as text: its header and its records, each with its line number, every record as wide
+    /// as the header (a shorter or longer one is an error naming its line).
+    public static func table(_ text: String, source: String, separator: Character = ",") throws -> (
+        header: [String], records: [(line: Int, fields: [String])]
+    ) {
+        var header: [String]?
+        var records: [(line: Int, fields: [String])] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = line.last == "\r" ? line.dropLast() : line
+            guard !isBlank(line) else { continue }
+            let fields = try Self.fields(of: line, separator: separator, source: source, line: index + 1).map(String.init)
+            guard let columns = header else {
+                header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                continue
+            }
+            guard fields.count == columns.count else {
+                throw TelemetryError(file: source, line: index + 1, message: "\(fields.count) fields where the header has \(columns.count)")
+            }
+            records.append((index + 1, fields))
+        }
+        guard let header else { throw TelemetryError(file: source, line: 1, message: "the file is empty: a header line is needed") }
+        return (header, records)
+    }
+
     private static func isBlank(_ line: Substring) -> Bool {
         line.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\u{FEFF}" }
     }

@@ -6,8 +6,9 @@ import SluiceTelemetry
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Replay recorded telemetry into a running server, re-timed to now, at --speed times real time.",
+        abstract: "Replay recorded telemetry into a running server, or rehearse a candidate model on it (--dry-run).",
         discussion: """
+            Without --dry-run:
             FILE is telemetry CSV as `sluice simulate` writes it: a time column, an asset column (or --asset for a
             one-asset file) and one column per sensor; label columns are ignored. Samples are sent in time order,
             in batches of at most --batch samples, with an edge token, re-stamped so the server takes them as live:
@@ -15,16 +16,37 @@ struct ReplayCommand: AsyncParsableCommand {
             fast as the server takes them, with their original gaps, ending now (so a recording longer than the
             server's maximum sample age, a day, loses its oldest part). Refused samples are counted and the first
             reasons shown; nothing already sent is lost when a later batch fails.
+
+            With --dry-run (a rehearsal before a promotion): the telemetry (FILE, or the last --days of the store) runs through
+            --gate with the candidate models (--model-version, loaded from --models as the gate would load them) at the gate's
+            current stage (or --stage), in a store of its own in memory: nothing is queued or dispatched and no server is
+            needed. Where the live model raised an action for the same asset within 10 minutes of a candidate detection, the
+            operators' decision on it is replayed onto the candidate's, so the gate's judge moves as it would have. Prints
+            the actions, recommendations and gate transitions the candidate would have produced beside what the live model
+            did, and keeps the rehearsal in the store for the sponsor's report.
             """)
 
-    @Argument(help: "The telemetry CSV.") var file: String
+    @Argument(help: "The telemetry CSV (for --dry-run, optional: the store's telemetry otherwise).") var file: String?
     @Option(help: "The server (env SLUICE_URL).") var url = ProcessInfo.processInfo.environment["SLUICE_URL"] ?? "http://127.0.0.1:8080"
     @Option(help: "An edge or admin token (env SLUICE_TOKEN).") var token = ProcessInfo.processInfo.environment["SLUICE_TOKEN"] ?? ""
     @Option(help: "Times real time (0: as fast as possible).") var speed = 1.0
     @Option(help: "Samples per request, at most.") var batch = 500
     @Option(help: "The asset, for a file without an asset column.") var asset: String?
+    @Flag(help: "Rehearse a candidate model on the telemetry instead of sending it; nothing is queued or dispatched.") var dryRun = false
+    @Option(help: "--dry-run: the gate to rehearse.") var gate: String?
+    @Option(help: "--dry-run: the candidate model version (default: the gate's own).") var modelVersion: Int?
+    @Option(help: "--dry-run: days of the store's telemetry to replay, up to its latest sample (without FILE).") var days = 3.0
+    @Option(help: "--dry-run: the stage to run the gate at, 0 being the first (default: the gate's current stage).") var stage: Int?
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var catalogOptions: CatalogOptions
 
     func validate() throws {
+        if dryRun {
+            guard gate != nil else { throw ValidationError("--dry-run needs --gate: the gate to rehearse") }
+            guard days > 0, days <= 365 else { throw ValidationError("--days must be above 0 and at most 365") }
+            return
+        }
+        guard file != nil else { throw ValidationError("name the telemetry CSV to replay") }
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 (as fast as possible) or more") }
         guard (1...50_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 50000") }
         guard !token.isEmpty else {
@@ -33,7 +55,9 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if dryRun { return try await rehearse() }
         try await reportingErrors {
+            let file = file!
             let samples = try Self.read(file, asset: asset)
             guard !samples.isEmpty else { throw CLIError("\(file) holds no samples") }
             let client = APIClient(base: url, token: token)
@@ -80,6 +104,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     struct Row {
+        let time: Double
         let offset: Double
         let asset: String
         let values: [String: Double]
@@ -107,7 +132,7 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         rows.sort { $0.time < $1.time }
         guard let t0 = rows.first?.time else { return [] }
-        return rows.map { Row(offset: $0.time - t0, asset: $0.asset, values: $0.values) }
+        return rows.map { Row(time: $0.time, offset: $0.time - t0, asset: $0.asset, values: $0.values) }
     }
 
     /// The distinct values of the file's asset column, in order of appearance.

@@ -84,6 +84,11 @@ import Testing
         Endpoint(
             method: .get, path: { _ in "/v1/audit/verify" }, body: nil, permission: .readReports, cellScoped: false, success: .ok,
             name: "GET /v1/audit/verify"),
+        Endpoint(
+            method: .get, path: { _ in "/v1/report?days=7" }, body: nil, permission: .readReports, cellScoped: false, success: .ok,
+            name: "GET /v1/report"),
+        Endpoint(
+            method: .get, path: { _ in "/v1/labels" }, body: nil, permission: .exportLabels, cellScoped: false, success: .ok, name: "GET /v1/labels"),
     ]
 
     static let callers: [(role: String, cell: String?)] =

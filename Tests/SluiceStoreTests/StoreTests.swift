@@ -12,11 +12,11 @@ import Testing
     @Test func aFileStoreIsInWALModeWithItsSchemaVersioned() throws {
         let path = temporaryPath()
         let store = try SQLiteStore(path: path)
-        #expect(try store.schemaVersion() == "v1-decision-service")
+        #expect(try store.schemaVersion() == "v2-people")
         let mode = try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Opening it again runs no migration twice.
-        #expect(try SQLiteStore(path: path).schemaVersion() == "v1-decision-service")
+        #expect(try SQLiteStore(path: path).schemaVersion() == "v2-people")
     }
 
     @Test func storedSamplesAreFoundByTimeAndRecentOnesComeOldestFirstPerAsset() throws {
