@@ -41,7 +41,7 @@ extension SponsorReport {
                 let view = GateView(machine)
                 gates.append(
                     Gate(
-                        view: view, timeline: try timeline(session.audit.records(subject: definition.id)),
+                        view: view, timeline: try timeline(session.audit.records(subject: definition.id), stages: definition.stages.map(\.name)),
                         stages: stageDecisions(definition, actions: Array(actions), decisions: decisions),
                         trace: trace(definition, human), passBoundary: definition.judge.lowerBoundary,
                         fallBackBoundary: definition.judge.upperBoundary,
@@ -75,13 +75,15 @@ extension SponsorReport {
         return report
     }
 
-    static func timeline(_ records: [AuditRecord]) -> [TimelineEntry] {
+    /// A gate's audit records as its timeline; a start names its stage, which is turned back into its index.
+    static func timeline(_ records: [AuditRecord], stages: [String]) -> [TimelineEntry] {
         records.map { record in
             let details = (try? JSONSerialization.jsonObject(with: Data(record.entry.details.utf8))) as? [String: Any] ?? [:]
+            let named = (details["stage"] as? String).flatMap { stages.firstIndex(of: $0) }
             return TimelineEntry(
                 time: record.entry.time, event: record.entry.event, actor: record.entry.actor, reason: details["reason"] as? String ?? "",
-                toStage: (details["toStage"] as? NSNumber)?.intValue ?? (details["stage"] as? NSNumber)?.intValue,
-                status: details["status"] as? String)
+                toStage: (details["toStage"] as? NSNumber)?.intValue ?? named,
+                status: details["status"] as? String ?? (named == nil ? nil : "running"))
         }
     }
 

@@ -120,7 +120,7 @@ public enum OperatorPage {
                 (T² \(String(format: "%.2f", anomaly.primary))\(anomaly.q.map { String(format: ", Q %.2f", $0) } ?? "") of their limits),
                 \(anomaly.consecutive) in a row over it.</p>
                 \(SVGChart.gauge(value: anomaly.score, threshold: anomaly.threshold, maximum: max(3 * anomaly.threshold, 1), width: 260, label: "score against threshold"))
-                <h3>Sensors that drove it</h3><table class="drivers"><tr><th>sensor</th><th class="n">share</th><th>recent values</th></tr>
+                <h3>Sensors that drove it</h3><table class="drivers"><tr><th>sensor</th><th class="n">contribution</th><th>recent values</th></tr>
                 """
             for sensor in anomaly.drivers {
                 let values = anomaly.recent[sensor] ?? []

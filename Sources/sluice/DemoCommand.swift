@@ -85,6 +85,8 @@ struct DemoCommand: AsyncParsableCommand {
             Sluice demo running at http://127.0.0.1:\(port)   (store \(store), stand-in ERP/MES at http://127.0.0.1:\(erpPort))
             Tokens:
             \(tokens.map { "  \($0.0.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n"))
+            Operators: open http://127.0.0.1:\(port)/ui/sign-in and sign in with the operator token (keys: j, k, Enter, a, r; ? lists them).
+            Sponsors: the same page with the sponsor token shows the gate report; or run `sluice report --store \(store)`.
             Try:
               curl -s -H 'Authorization: Bearer \(operatorToken)' 'http://127.0.0.1:\(port)/v1/actions?state=pending'
               curl -N -H 'Authorization: Bearer \(operatorToken)' http://127.0.0.1:\(port)/v1/events

@@ -57,8 +57,9 @@ struct RetrainCommand: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: labels, encoding: .utf8) else { throw CLIError("cannot read \(labels)") }
             let decisions = try Retraining.readLabels(text, source: labels)
             let version = current.version + 1
-            let folder = URL(fileURLWithPath: model).deletingLastPathComponent()
-            let path = out ?? folder.appendingPathComponent("\(current.name).\(current.kind.rawValue).v\(version).json").path
+            // Beside the model, as the user named it (a relative path stays relative in what is printed).
+            let folder = (model as NSString).deletingLastPathComponent
+            let path = out ?? (folder as NSString).appendingPathComponent("\(current.name).\(current.kind.rawValue).v\(version).json")
             guard force || !FileManager.default.fileExists(atPath: path) else {
                 throw CLIError("\(path) exists: name another --out, or --force to replace it")
             }

@@ -223,3 +223,30 @@ import Testing
         #expect(event.entry.actor == "ada")
     }
 }
+
+/// A new model version never acts at once.
+@Suite struct ModelVersionTests {
+    @Test func aGatePointedAtANewModelVersionStartsAgainInShadow() throws {
+        let clock = ManualClock()
+        let store = try SQLiteStore()
+        var gate = TestCell.gate(stages: [0, 100])
+        let first = try DecisionEngine(
+            store: store, catalog: try TestCell.catalog(gates: [gate]),
+            configuration: {
+                var c = EngineConfiguration()
+                c.startingStages = [gate.id: 1]
+                return c
+            }(), clock: clock.function)
+        #expect(try first.gate(gate.id, for: .system).stage == 1)
+        // The same file again: the stage is kept.
+        let again = try DecisionEngine(store: store, catalog: try TestCell.catalog(gates: [gate]), clock: clock.function)
+        #expect(try again.gate(gate.id, for: .system).stage == 1)
+        gate.modelVersion = 2
+        let retrained = try DecisionEngine(store: store, catalog: try TestCell.catalog(gates: [gate]), clock: clock.function)
+        let view = try retrained.gate(gate.id, for: .system)
+        #expect(view.stage == 0 && view.stageName == "shadow")
+        #expect(view.model == "pca-t2q v2")
+        let events = try store.read { try $0.audit.records(subject: gate.id) }.map(\.entry.event)
+        #expect(events.contains("gate.model-changed"))
+    }
+}

@@ -36,6 +36,7 @@ import Testing
         #expect(stage.judged == decided)
         #expect(stage.falsePositives == (decided + 2) / 3)
         #expect(stage.interval[0] <= stage.rate && stage.rate <= stage.interval[1])
+        #expect(gate.timeline.first?.event == "gate.started" && gate.timeline.first?.toStage == 0, "the start is on the stage timeline")
         #expect(gate.trace.count == decided)
         #expect(gate.response.count == decided)
         #expect(abs((gate.response.median ?? 0) - 60) < 1e-6, "every decision came 60 s after its action")
