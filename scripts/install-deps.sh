@@ -16,21 +16,28 @@ missing_of() {
   done
 }
 
-mapfile -t missing < <(missing_of "${required[@]}" "${browser[@]}")
+mapfile -t missing < <(missing_of "${required[@]}")
+mapfile -t missing_browser < <(missing_of "${browser[@]}")
 needs_selenium=false
 python3 -c "import selenium" 2>/dev/null || needs_selenium=true
 
-if [ ${#missing[@]} -gt 0 ]; then
+if [ $((${#missing[@]} + ${#missing_browser[@]})) -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
-    echo "Installing ${missing[*]} …" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    if [ ${#missing[@]} -gt 0 ]; then
+      echo "Installing ${missing[*]} …" >&2
+      apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    if [ ${#missing_browser[@]} -gt 0 ]; then
+      echo "Installing ${missing_browser[*]} for the browser test …" >&2
+      apt-get install -y -qq "${missing_browser[@]}" >/dev/null \
+        || echo "could not install ${missing_browser[*]}: the browser test will be skipped" >&2
+    fi
   else
-    mapfile -t missing_required < <(missing_of "${required[@]}")
-    echo "Sluice needs these Debian packages: ${missing[*]}" >&2
-    echo "Run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
-    [ ${#missing_required[@]} -eq 0 ] || exit 1
+    echo "Sluice needs these Debian packages: ${missing[*]} ${missing_browser[*]}" >&2
+    echo "Run: sudo apt-get update && sudo apt-get install -y ${missing[*]} ${missing_browser[*]}" >&2
+    [ ${#missing[@]} -eq 0 ] || exit 1
     echo "(chromium and chromium-driver are for the browser test only; without them it is skipped)" >&2
   fi
 fi

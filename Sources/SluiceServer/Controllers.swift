@@ -240,8 +240,10 @@ struct ReportsController {
             return date
         }
         let now = engine.now
-        let csv = try engine.exportLabels(
-            from: try time("since", default: now.addingTimeInterval(-30 * 86_400)), to: try time("until", default: now), for: principal)
+        let since = try time("since", default: now.addingTimeInterval(-30 * 86_400))
+        let until = try time("until", default: now)
+        guard since < until else { throw ServiceError.invalid("since must be before until") }
+        let csv = try engine.exportLabels(from: since, to: until, for: principal)
         return Response(
             status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"labels.csv\""],
             body: .init(byteBuffer: ByteBuffer(string: csv)))

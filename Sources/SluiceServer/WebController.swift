@@ -27,7 +27,16 @@ struct WebController {
             response.headers[.setCookie] = "\(Self.cookie)=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0"
             return response
         }
-        router.get("ui/queue") { request, _ in try page(request) { html(OperatorPage.queue(try queue(for: $0))) } }
+        router.get("ui/queue") { request, _ in
+            try page(request) { principal in
+                // `?open=<id>` shows that action's evidence in the page itself, for a browser without the script.
+                let open = try request.uri.queryParameters["open"].map { id -> String in
+                    let view = try engine.action(String(id), for: principal)
+                    return OperatorPage.evidence(view, gate: try? engine.gate(view.action.gate, for: principal))
+                }
+                return html(OperatorPage.queue(try queue(for: principal), evidence: open))
+            }
+        }
         router.get("ui/queue/lists") { request, _ in try page(request) { html(OperatorPage.lists(try queue(for: $0))) } }
         router.get("ui/actions/{id}/evidence") { request, context in
             try page(request) { principal in
@@ -182,7 +191,9 @@ struct WebController {
 
     /// Refuses a form posted from another site: browsers send `Origin` with every POST, and it must name this host.
     func checkOrigin(_ request: Request) throws {
-        guard let origin = request.headers[.origin], origin != "null" else { return }
+        // Browsers send Origin with every form post; a client without one (curl) is not a browser another
+        // site can drive. An opaque origin ("null") is refused.
+        guard let origin = request.headers[.origin] else { return }
         guard let host = request.head.authority, let url = URL(string: origin), url.host != nil else {
             throw ServiceError.forbidden("the form came from another site")
         }
@@ -225,7 +236,7 @@ struct WebController {
         var length = 30.0
         if let days {
             guard let value = Double(days), value > 0, value <= 3_650 else {
-                throw ServiceError.invalid("days must be a number of days from 0 to 3650")
+                throw ServiceError.invalid("days must be a number of days above 0 and at most 3650")
             }
             length = value
         }

@@ -64,7 +64,7 @@ extension SponsorReport {
                 operatorLoad: Dictionary(grouping: operatorDecisions, by: \.decidedBy).keys.sorted().map { name in
                     load(name: name, times: operatorDecisions.filter { $0.decidedBy == name }.map(\.decidedAt), from: from, to: to)
                 },
-                materials: try materials(session: session, catalog: catalog, cells: cells, from: from, to: to, definitions: definitions),
+                materials: try materials(session: session, catalog: catalog, cells: cells, from: from, to: to, now: now, definitions: definitions),
                 returns: returns(delivered: delivered, faults: faults, settings: settings),
                 audit: Audit(
                     size: verification.checkpoint.size, head: verification.checkpoint.head, verified: verification.intact,
@@ -158,7 +158,7 @@ extension SponsorReport {
     }
 
     static func materials(
-        session: any StoreSession, catalog: Catalog, cells: [String], from: Date, to: Date, definitions: [GateDefinition]
+        session: any StoreSession, catalog: Catalog, cells: [String], from: Date, to: Date, now: Date, definitions: [GateDefinition]
     ) throws -> [Material] {
         let replenishmentGates = definitions.filter { Catalog.replenishmentKinds.contains($0.modelKind) }.map(\.id)
         var out: [Material] = []
@@ -195,7 +195,7 @@ extension SponsorReport {
                 }
                 var covered = 0.0
                 if let last = clock {
-                    let end = min(to, Date())
+                    let end = min(to, now)
                     area += onHand * max(0, end.timeIntervalSince(last))
                     covered = end.timeIntervalSince(from)
                 }

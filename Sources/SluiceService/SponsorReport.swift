@@ -140,7 +140,7 @@ public struct SponsorReport: Sendable, Codable, Equatable {
         public var hoursSaved: Double
         /// Their value at the hourly rate.
         public var hoursValue: Double
-        /// Faults confirmed by operators (approved, useful or already handled).
+        /// Faults operators confirmed Sluice caught: anomaly actions approved and recommendations judged useful.
         public var faultsConfirmed: Int
         /// Downtime hours those faults would have cost unattended.
         public var downtimeHoursAvoided: Double

@@ -55,7 +55,7 @@ public enum OperatorPage {
     }
 
     /// The whole queue page.
-    public static func queue(_ queue: Queue, status: String? = nil) -> String {
+    public static func queue(_ queue: Queue, status: String? = nil, evidence: String? = nil) -> String {
         Page.document(
             title: "Sluice: queue of \(queue.cells.joined(separator: ", "))",
             body: """
@@ -67,8 +67,10 @@ public enum OperatorPage {
                 <kbd>Enter</kbd> open the evidence, <kbd>a</kbd> approve, <kbd>r</kbd> reject (choose the reason, then Enter),
                 <kbd>u</kbd> useful, <kbd>n</kbd> not useful, <kbd>?</kbd> show or hide this.</div>
                 <div class="layout"><div id="lists">\(lists(queue))</div>
-                <div><div id="evidence" aria-live="polite"><p class="muted">Choose an action (click it, or <kbd>j</kbd> then <kbd>Enter</kbd>) to see
-                its evidence. Press <kbd>?</kbd> for the keys.</p></div></div></div>
+                <div><div id="evidence" aria-live="polite">\(evidence ?? """
+                    <p class="muted">Choose an action (click it, or <kbd>j</kbd> then <kbd>Enter</kbd>) to see
+                    its evidence. Press <kbd>?</kbd> for the keys.</p>
+                    """)</div></div></div>
                 """,
             bodyAttributes: "data-live=\"off\"", script: script)
     }
@@ -120,14 +122,15 @@ public enum OperatorPage {
                 (T² \(String(format: "%.2f", anomaly.primary))\(anomaly.q.map { String(format: ", Q %.2f", $0) } ?? "") of their limits),
                 \(anomaly.consecutive) in a row over it.</p>
                 \(SVGChart.gauge(value: anomaly.score, threshold: anomaly.threshold, maximum: max(3 * anomaly.threshold, 1), width: 260, label: "score against threshold"))
-                <h3>Sensors that drove it</h3><table class="drivers"><tr><th>sensor</th><th class="n">contribution</th><th>recent values</th></tr>
+                <h3>Sensors that drove it</h3><table class="drivers"><tr><th>sensor</th><th class="n">share of the score</th><th>recent values</th></tr>
                 """
+            let total = anomaly.contributions.values.reduce(0, +)
             for sensor in anomaly.drivers {
                 let values = anomaly.recent[sensor] ?? []
                 let spark = SVGChart.sparkline(values, width: 180, height: 32, label: "\(sensor), recent values")
                     .replacingOccurrences(of: "<svg ", with: "<svg class=\"sparkline\" ", options: [], range: nil)
                 html += """
-                    <tr><td>\(htmlEscaped(sensor))</td><td class="n">\((anomaly.contributions[sensor] ?? 0).percentText)</td><td>\(spark)</td></tr>
+                    <tr><td>\(htmlEscaped(sensor))</td><td class="n">\(total > 0 ? ((anomaly.contributions[sensor] ?? 0) / total).percentText : "n/a")</td><td>\(spark)</td></tr>
                     """
             }
             html += "</table><h3>Twin snapshot</h3><table class=\"snapshot\"><tr><th>sensor</th><th class=\"n\">latest</th></tr>"
@@ -233,6 +236,11 @@ public enum OperatorPage {
           });
           document.addEventListener('keydown', e => {
             const typing = e.target.closest('input, select, textarea');
+            if (typing && e.key === 'Enter' && typing.matches('#evidence form.reject select')) {
+              e.preventDefault();
+              submit(typing.form);
+              return;
+            }
             if (typing && e.key !== 'Escape') return;
             if (e.ctrlKey || e.metaKey || e.altKey) return;
             const list = items();

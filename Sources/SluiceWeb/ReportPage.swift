@@ -12,7 +12,7 @@ public enum ReportPage {
             generated \(time(report.generatedAt))</p></header>
             """
         body += summary(report)
-        for gate in report.gates { body += section(gate, settings: report.settings, signOffAction: signOffAction) }
+        for gate in report.gates { body += section(gate, now: report.generatedAt, signOffAction: signOffAction) }
         body += alarmLoad(report)
         body += materials(report)
         body += returns(report.returns)
@@ -39,7 +39,7 @@ public enum ReportPage {
             """
     }
 
-    static func section(_ gate: SponsorReport.Gate, settings: ReportSettings, signOffAction: ((String) -> String)?) -> String {
+    static func section(_ gate: SponsorReport.Gate, now: Date, signOffAction: ((String) -> String)?) -> String {
         let view = gate.view
         let id = htmlEscaped(view.id)
         var html = """
@@ -63,7 +63,7 @@ public enum ReportPage {
                     "<p class=\"banner\">This stage passed and awaits a sponsor's sign-off: sign off from the report page of the running service (/ui/report).</p>"
             }
         }
-        html += "<h3>Stage and mode over time</h3>" + timeline(gate)
+        html += "<h3>Stage and mode over time</h3>" + timeline(gate, now: now)
         html += "<h3>Decisions per stage</h3>" + stageTable(gate)
         html += "<h3>False-positive rate and the sequential test</h3>" + trace(gate)
         html += "<h3>Detection and response times</h3>" + times(gate)
@@ -71,14 +71,14 @@ public enum ReportPage {
         return html + "</section>"
     }
 
-    static func timeline(_ gate: SponsorReport.Gate) -> String {
+    static func timeline(_ gate: SponsorReport.Gate, now: Date) -> String {
         let moves = gate.timeline.filter { $0.toStage != nil }
         var points: [SVGChart.Point] = []
         for entry in moves {
             let fallen = ["fallen-back", "aborted", "paused"].contains(entry.status ?? "")
             points.append(SVGChart.Point(x: entry.time.timeIntervalSince1970, y: fallen ? -1 : Double(entry.toStage!)))
         }
-        if let last = points.last { points.append(SVGChart.Point(x: max(Date().timeIntervalSince1970, last.x), y: last.y)) }
+        if let last = points.last { points.append(SVGChart.Point(x: max(now.timeIntervalSince1970, last.x), y: last.y)) }
         let names = gate.view.stages.map(\.name)
         let chart = SVGChart.line(
             series: [SVGChart.Series(name: "stage", points: points, stepped: true)],

@@ -63,6 +63,12 @@ import Testing
                 #expect(evidence.body.contains(part), "the evidence shows \(part)")
             }
 
+            let withoutScript = try await send(client, .get, "/ui/queue?open=\(world.actionID)", session: token)
+            #expect(withoutScript.body.contains("form class=\"reject"), "a browser without the script gets the evidence in the page")
+            let opaque = try await send(
+                client, .post, "/ui/actions/\(world.actionID)/approve", session: token, form: "", origin: "null", fetch: true)
+            #expect(opaque.status == .forbidden, "an opaque origin is refused")
+
             let forged = try await send(
                 client, .post, "/ui/actions/\(world.actionID)/approve", session: token, form: "", origin: "http://evil.example", fetch: true)
             #expect(forged.status == .forbidden, "a form from another site is refused")
