@@ -261,13 +261,18 @@ struct EventsController {
     @Sendable func stream(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let principal = try context.caller()
         try principal.require(.read)
-        let events = engine.events.subscribe(cell: principal.cell)
+        return Self.eventStream(engine.events.subscribe(cell: principal.cell), named: true)
+    }
+
+    /// Queue events as server-sent events: each named by its kind, or unnamed (`named: false`) so one
+    /// `onmessage` handler sees them all.
+    static func eventStream(_ events: AsyncStream<QueueEvent>, named: Bool) -> Response {
         let body = ResponseBody { writer in
             // Comment lines keep proxies from timing the stream out and tell the client it is live.
             try await writer.write(ByteBuffer(string: ": sluice event stream\nretry: 2000\n\n"))
             for await event in events {
-                let data = try APICoding.encoder.encode(event)
-                try await writer.write(ByteBuffer(string: "event: \(event.event)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
+                let data = String(decoding: try APICoding.encoder.encode(event), as: UTF8.self)
+                try await writer.write(ByteBuffer(string: (named ? "event: \(event.event)\n" : "") + "data: \(data)\n\n"))
             }
             try await writer.finish(nil)
         }

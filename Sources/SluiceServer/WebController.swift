@@ -168,16 +168,7 @@ struct WebController {
         } catch let error as ServiceError {
             return failure(request, error)
         }
-        let events = engine.events.subscribe(cell: principal.cell)
-        let body = ResponseBody { writer in
-            try await writer.write(ByteBuffer(string: ": sluice queue\nretry: 2000\n\n"))
-            for await event in events {
-                let data = try APICoding.encoder.encode(event)
-                try await writer.write(ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\n"))
-            }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        return EventsController.eventStream(engine.events.subscribe(cell: principal.cell), named: false)
     }
 
     // MARK: Sessions and forms

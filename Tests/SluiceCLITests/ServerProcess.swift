@@ -31,10 +31,15 @@ struct ServerFolder {
 
 /// Runs the built `sluice` executable in `directory`, as a user would, to completion.
 func runSluice(_ arguments: [String], in directory: String) throws -> (status: Int32, out: String, err: String) {
+    try runProgram(Bundle.main.bundleURL.appendingPathComponent("sluice"), arguments, in: directory)
+}
+
+/// Runs a program to completion and returns its status and output.
+func runProgram(_ executable: URL, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
-    process.executableURL = Bundle.main.bundleURL.appendingPathComponent("sluice")
+    process.executableURL = executable
     process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
