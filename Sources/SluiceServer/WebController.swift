@@ -19,11 +19,11 @@ struct WebController {
     static let cookie = "sluice_session"
 
     func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.get("ui") { request, _ in try page(request) { redirect(request, to: $0.role == .operator ? "/ui/queue" : "/ui/report") } }
+        router.get("ui") { request, _ in try page(request) { redirect(to: $0.role == .operator ? "/ui/queue" : "/ui/report") } }
         router.get("ui/sign-in") { _, _ in html(OperatorPage.signIn()) }
         router.post("ui/sign-in", use: signIn)
         router.post("ui/sign-out") { _, _ in
-            var response = Response(status: .seeOther, headers: [.location: "/ui/sign-in"])
+            var response = redirect(to: "/ui/sign-in")
             response.headers[.setCookie] = "\(Self.cookie)=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0"
             return response
         }
@@ -91,7 +91,7 @@ struct WebController {
                 let form = try await Self.form(request)
                 let id = try context.parameters.require("id")
                 try engine.change(gate: id, .signOff, by: principal, reason: form["reason"] ?? "")
-                return Response(status: .seeOther, headers: [.location: "/ui/report#gate-\(id)"])
+                return redirect(to: "/ui/report#gate-\(id)")
             } catch let error as ServiceError {
                 return failure(request, error)
             }
@@ -110,7 +110,7 @@ struct WebController {
         } catch let error as ServiceError {
             return html(OperatorPage.signIn(error: error.message), status: .unauthorized)
         }
-        var response = Response(status: .seeOther, headers: [.location: principal.role == .operator ? "/ui/queue" : "/ui/report"])
+        var response = redirect(to: principal.role == .operator ? "/ui/queue" : "/ui/report")
         // The token itself is the session: revoking it ends every browser signed in with it.
         response.headers[.setCookie] = "\(Self.cookie)=\(token); Path=/ui; HttpOnly; SameSite=Strict; Max-Age=43200"
         return response
@@ -135,7 +135,7 @@ struct WebController {
             let form = try await Self.form(request)
             let message = try body(principal, form, try context.parameters.require("id"))
             if request.headers[.requestedWith] == "fetch" { return text(message) }
-            return Response(status: .seeOther, headers: [.location: "/ui/queue"])
+            return redirect(to: "/ui/queue")
         } catch let error as ServiceError {
             return failure(request, error)
         }
@@ -143,11 +143,8 @@ struct WebController {
 
     func failure(_ request: Request, _ error: ServiceError) -> Response {
         let status = ErrorMiddleware<SluiceRequestContext>.status(of: error.kind)
-        if error.kind == .unauthorized, request.headers[.requestedWith] != "fetch", request.method == .get, !request.uri.path.hasSuffix("/lists"),
-            !request.uri.path.hasSuffix("/evidence")
-        {
-            return Response(status: .seeOther, headers: [.location: "/ui/sign-in"])
-        }
+        // A page opened without a session goes to the sign-in page; the script's requests get the status.
+        if error.kind == .unauthorized, request.method == .get, request.headers[.requestedWith] != "fetch" { return redirect(to: "/ui/sign-in") }
         return text(error.message, status: status)
     }
 
@@ -245,7 +242,7 @@ func text(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
     Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
 }
 
-func redirect(_ request: Request, to location: String) -> Response {
+func redirect(to location: String) -> Response {
     Response(status: .seeOther, headers: [.location: location])
 }
 

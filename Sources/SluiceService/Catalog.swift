@@ -90,7 +90,7 @@ public struct Catalog: Sendable {
         for gate in gateDefinitions where !replenishmentKinds.contains(gate.modelKind) {
             guard let cell = cellDefinitions.first(where: { $0.id == gate.cell }) else { continue }
             for asset in cell.assets {
-                let path = URL(fileURLWithPath: models).appendingPathComponent("\(asset.model).\(gate.modelKind).v\(gate.modelVersion).json").path
+                let path = modelPath(models: models, model: asset.model, kind: gate.modelKind, version: gate.modelVersion)
                 if byFile[path] == nil {
                     guard FileManager.default.fileExists(atPath: path) else {
                         throw CatalogError(
@@ -112,12 +112,18 @@ public struct Catalog: Sendable {
         return try Catalog(cells: cellDefinitions, gates: gateDefinitions, models: loaded)
     }
 
+    /// Where a model version lives: `<models>/<model>.<kind>.v<version>.json`.
+    public static func modelPath(models: String, model: String, kind: String, version: Int) -> String {
+        URL(fileURLWithPath: models).appendingPathComponent("\(model).\(kind).v\(version).json").path
+    }
+
     /// The gates of a cell, in id order.
     public func gates(of cell: String) -> [GateDefinition] {
         gates.values.filter { $0.cell == cell }.sorted { $0.id < $1.id }
     }
 
-    private static func yamlFiles(in folder: String, what: String) throws -> [String] {
+    /// The `.yaml` and `.yml` files of a folder, in name order; a missing or empty folder is an error.
+    public static func yamlFiles(in folder: String, what: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CatalogError("the \(what) folder \(folder) does not exist")

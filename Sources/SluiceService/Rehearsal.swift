@@ -166,9 +166,8 @@ public struct Rehearsal: Sendable {
                     if decision.falsePositive { falsePositives += 1 }
                 }
             }
-            let transitions = try session.audit.records(subject: gate.id).filter { $0.entry.event != "gate.started" }.map {
-                RehearsalReport.Transition(time: $0.entry.time, event: $0.entry.event, reason: Self.reason(of: $0.entry.details))
-            }
+            let transitions = SponsorReport.timeline(try session.audit.records(subject: gate.id), stages: gate.stages.map(\.name))
+                .filter { $0.event != "gate.started" }.map { RehearsalReport.Transition(time: $0.time, event: $0.event, reason: $0.reason) }
             return (Self.tally(actions, decided: decided, falsePositives: falsePositives, version: candidateGate.modelVersion), transitions)
         }
         return RehearsalReport(
@@ -200,11 +199,6 @@ public struct Rehearsal: Sendable {
             modelVersion: version, actions: actions.filter { $0.mode == AssetMode.action.rawValue }.count,
             recommendations: actions.filter { $0.mode == AssetMode.recommendation.rawValue }.count,
             shadow: actions.filter { $0.mode == AssetMode.shadow.rawValue }.count, decided: decided, falsePositives: falsePositives)
-    }
-
-    static func reason(of details: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(details.utf8)) as? [String: Any] else { return "" }
-        return object["reason"] as? String ?? ""
     }
 }
 

@@ -39,6 +39,7 @@ extension SponsorReport {
                 }
                 let settings = catalog.cells[definition.cell]?.report ?? ReportSettings()
                 let view = GateView(machine)
+                let rehearsal = try session.rehearsals.latest(gate: definition.id)
                 gates.append(
                     Gate(
                         view: view, timeline: try timeline(session.audit.records(subject: definition.id), stages: definition.stages.map(\.name)),
@@ -51,10 +52,10 @@ extension SponsorReport {
                         response: durations(
                             human.map { $0.decision.decidedAt.timeIntervalSince($0.action.createdAt) }, objective: settings.responseObjective),
                         awaitsSignOff: view.requiresSignOff && view.passed && view.signedOffBy == nil && view.stage + 1 < view.stages.count,
-                        rehearsal: try session.rehearsals.latest(gate: definition.id).flatMap {
+                        rehearsal: rehearsal.flatMap {
                             try? SluiceJSON.decoder.decode(RehearsalReport.self, from: Data($0.summary.utf8))
                         },
-                        rehearsalBy: try session.rehearsals.latest(gate: definition.id).map { "\($0.createdBy), \(ISOTime.format($0.createdAt))" }))
+                        rehearsalBy: rehearsal.map { "\($0.createdBy), \(ISOTime.format($0.createdAt))" }))
             }
             let operatorDecisions = try session.actions.decisions(from: from, to: to, cells: cells).filter { $0.role == "operator" }
             let settings = cells.first.flatMap { catalog.cells[$0]?.report } ?? ReportSettings()
@@ -160,39 +161,33 @@ extension SponsorReport {
     static func materials(
         session: any StoreSession, catalog: Catalog, cells: [String], from: Date, to: Date, now: Date, definitions: [GateDefinition]
     ) throws -> [Material] {
-        let replenishmentGates = definitions.filter { Catalog.replenishmentKinds.contains($0.modelKind) }.map(\.id)
+        let orders = try definitions.filter { Catalog.replenishmentKinds.contains($0.modelKind) }.flatMap {
+            try session.actions.list(ActionFilter(gate: $0.id, since: from, until: to, limit: Int.max))
+        }
         var out: [Material] = []
         for cell in cells.compactMap({ catalog.cells[$0] }) {
             for start in cell.materials {
-                // The stock is replayed from the cell file's starting state through every movement.
-                var onHand = start.onHand
-                var backorders = start.backorders
+                // The stock is replayed from the cell file's starting state through every movement, as the twin
+                // applies them.
+                var twin = MaterialTwin(state: start, now: from)
                 var demand = 0.0
                 var served = 0.0
                 var area = 0.0
                 var clock: Date?
                 for movement in try session.materials.movements(item: start.item) where movement.time < to {
+                    guard let kind = MovementKind(rawValue: movement.kind) else { continue }
+                    let before = twin.state.onHand
                     if movement.time >= from {
-                        if let last = clock { area += onHand * movement.time.timeIntervalSince(last) }
+                        if let last = clock { area += before * movement.time.timeIntervalSince(last) }
                         clock = movement.time
                     }
-                    switch MovementKind(rawValue: movement.kind) {
-                    case .consumption:
-                        let drawn = min(onHand, movement.quantity)
-                        if movement.time >= from {
-                            demand += movement.quantity
-                            served += drawn
-                        }
-                        onHand -= drawn
-                        backorders += movement.quantity - drawn
-                    case .receipt:
-                        let filled = min(backorders, movement.quantity)
-                        backorders -= filled
-                        onHand += movement.quantity - filled
-                    case .count: onHand = movement.quantity
-                    case nil: break
+                    twin.apply(kind: kind, quantity: movement.quantity, at: movement.time)
+                    if kind == .consumption, movement.time >= from {
+                        demand += movement.quantity
+                        served += before - twin.state.onHand
                     }
                 }
+                let onHand = twin.state.onHand
                 var covered = 0.0
                 if let last = clock {
                     let end = min(to, now)
@@ -200,14 +195,11 @@ extension SponsorReport {
                     covered = end.timeIntervalSince(from)
                 }
                 var leadTimes: [TimeInterval] = []
-                for gate in replenishmentGates {
-                    let actions = try session.actions.list(ActionFilter(type: nil, gate: gate, since: from, until: to, limit: Int.max))
-                    for action in actions where action.subject == start.item {
-                        guard let need = action.detectedAt,
-                            let acknowledged = try session.outbox.entries(actionID: action.id).compactMap(\.deliveredAt).first
-                        else { continue }
-                        leadTimes.append(acknowledged.timeIntervalSince(need))
-                    }
+                for action in orders where action.subject == start.item {
+                    guard let need = action.detectedAt,
+                        let acknowledged = try session.outbox.entries(actionID: action.id).compactMap(\.deliveredAt).first
+                    else { continue }
+                    leadTimes.append(acknowledged.timeIntervalSince(need))
                 }
                 out.append(
                     Material(

@@ -204,13 +204,14 @@ public enum OperatorPage {
           const status = (text, bad) => { const s = $('#status'); s.textContent = text; s.className = 'status' + (bad ? ' bad' : ''); };
           const mark = () => items().forEach(li => li.classList.toggle('selected', li.dataset.id === selected));
           async function refresh() {
-            const r = await fetch('\(base)/queue/lists', {credentials: 'same-origin'});
+            const r = await fetch('\(base)/queue/lists', {credentials: 'same-origin', headers: {'X-Requested-With': 'fetch'}});
             if (r.status === 401) { location.href = '\(base)/sign-in'; return; }
             if (r.ok) { $('#lists').innerHTML = await r.text(); mark(); }
           }
           async function open(id) {
             selected = id; mark();
-            const r = await fetch('\(base)/actions/' + encodeURIComponent(id) + '/evidence', {credentials: 'same-origin'});
+            const r = await fetch('\(base)/actions/' + encodeURIComponent(id) + '/evidence', {
+              credentials: 'same-origin', headers: {'X-Requested-With': 'fetch'}});
             const panel = $('#evidence');
             panel.innerHTML = r.ok ? await r.text() : '<p class="bad">' + (await r.text()) + '</p>';
             panel.dataset.id = id;

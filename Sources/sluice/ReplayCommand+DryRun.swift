@@ -18,9 +18,7 @@ extension ReplayCommand {
             let version = modelVersion ?? definition.modelVersion
             var models: [String: AnomalyModel] = [:]
             for asset in cell.assets {
-                let path = URL(fileURLWithPath: catalogOptions.models).appendingPathComponent(
-                    "\(asset.model).\(definition.modelKind).v\(version).json"
-                ).path
+                let path = Catalog.modelPath(models: catalogOptions.models, model: asset.model, kind: definition.modelKind, version: version)
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw CLIError("no candidate model \(path) for asset \(asset.id): retrain it with `sluice retrain` first")
                 }

@@ -96,9 +96,8 @@ struct RetrainCommand: AsyncParsableCommand {
     }
 
     static func gate(_ id: String, in folder: String) throws -> GateDefinition {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        for name in files.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-            let definition = try GateDefinition.load(path: URL(fileURLWithPath: folder).appendingPathComponent(name).path)
+        for path in try Catalog.yamlFiles(in: folder, what: "gate") {
+            let definition = try GateDefinition.load(path: path)
             if definition.id == id { return definition }
         }
         throw CLIError("no gate \(id) in \(folder)")
