@@ -43,12 +43,14 @@ import Testing
         try "{\"samples\":[\(samples.joined(separator: ","))]}".write(toFile: telemetry, atomically: true, encoding: .utf8)
 
         let script = TestCell.root.appendingPathComponent("Tests/Browser/operator_page_test.py").path
-        let result = try Self.run(
-            "/usr/bin/env",
-            [
-                "python3", script, "--url", server.url, "--operator-token", operatorToken, "--edge-token", edge, "--telemetry", telemetry,
-                "--screenshots", folder.path + "/screenshots", "--timeout", "30",
-            ])
+        let result = try await offThePool {
+            try Self.run(
+                "/usr/bin/env",
+                [
+                    "python3", script, "--url", server.url, "--operator-token", operatorToken, "--edge-token", edge, "--telemetry", telemetry,
+                    "--screenshots", folder.path + "/screenshots", "--timeout", "30",
+                ])
+        }
         #expect(
             result.status == 0, "the browser test failed (screenshots in \(folder.path)/screenshots):\n\(result.err)\n\(result.out.suffix(2_000))")
 

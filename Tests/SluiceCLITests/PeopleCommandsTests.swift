@@ -46,7 +46,9 @@ struct PeopleCommandsTests {
         }
         server.stop()
 
-        let export = try folder.run(["export", "labels", "--store", folder.store, "--since", "2020-01-01", "--out", "exports/labels.csv"])
+        let export = try await offThePool {
+            try folder.run(["export", "labels", "--store", folder.store, "--since", "2020-01-01", "--out", "exports/labels.csv"])
+        }
         #expect(export.status == 0, "\(export.err)")
         #expect(export.out.contains("wrote 24 labelled decisions"), "\(export.out)")
         let csv = try String(contentsOfFile: folder.path + "/exports/labels.csv", encoding: .utf8)
@@ -57,26 +59,32 @@ struct PeopleCommandsTests {
         #expect(csv.contains("\"cleaning, not a fault\""), "text with a comma is quoted")
         #expect(lines.filter { $0.contains(",normal,") }.count == 8)
 
-        let retrain = try folder.run([
-            "retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "exports/labels.csv", "--store", folder.store, "--gate",
-            TestCell.maintenanceGate,
-        ])
+        let retrain = try await offThePool {
+            try folder.run([
+                "retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "exports/labels.csv", "--store", folder.store, "--gate",
+                TestCell.maintenanceGate,
+            ])
+        }
         #expect(retrain.status == 0, "\(retrain.err)")
         #expect(retrain.out.contains("wrote press-01 v2 to Models/press-01.pca-t2q.v2.json"), "\(retrain.out)")
         #expect(retrain.out.contains("on the held-back labels"))
         let v2 = try AnomalyModel.load(from: folder.path + "/Models/press-01.pca-t2q.v2.json")
         #expect(v2.version == 2 && v2.metrics["heldBack.labels"] != nil)
-        let twice = try folder.run([
-            "retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "exports/labels.csv", "--store", folder.store,
-        ])
+        let twice = try await offThePool {
+            try folder.run([
+                "retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "exports/labels.csv", "--store", folder.store,
+            ])
+        }
         #expect(twice.status != 0 && twice.err.contains("exists"), "a version is never overwritten by accident: \(twice.err)")
 
-        let rehearsal = try folder.run(["replay", "--dry-run", "--gate", TestCell.maintenanceGate, "--model-version", "2", "--store", folder.store])
+        let rehearsal = try await offThePool {
+            try folder.run(["replay", "--dry-run", "--gate", TestCell.maintenanceGate, "--model-version", "2", "--store", folder.store])
+        }
         #expect(rehearsal.status == 0, "\(rehearsal.err)")
         #expect(rehearsal.out.contains("rehearsal of gate \(TestCell.maintenanceGate) with model v2"), "\(rehearsal.out)")
         #expect(rehearsal.out.contains("kept in"))
 
-        let report = try folder.run(["report", "--store", folder.store, "--out", "report.html", "--days", "2"])
+        let report = try await offThePool { try folder.run(["report", "--store", folder.store, "--out", "report.html", "--days", "2"]) }
         #expect(report.status == 0, "\(report.err)")
         let html = try String(contentsOfFile: folder.path + "/report.html", encoding: .utf8)
         #expect(html.contains("Rehearsal of a candidate model"))

@@ -34,6 +34,14 @@ func runSluice(_ arguments: [String], in directory: String) throws -> (status: I
     try runProgram(Bundle.main.bundleURL.appendingPathComponent("sluice"), arguments, in: directory)
 }
 
+/// Runs `body`, which blocks (waits for a process), on a thread of its own: on the cooperative pool, with one
+/// thread per core, a test waiting seconds for a child process would stall every other test's tasks.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
 /// Runs a program to completion and returns its status and output.
 func runProgram(_ executable: URL, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
