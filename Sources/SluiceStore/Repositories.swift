@@ -58,6 +58,10 @@ public protocol OutboxRepository {
     func enqueue(_ entry: OutboxRecord) throws -> Int64
     /// Pending calls due at `date`, oldest first.
     func due(at date: Date, limit: Int) throws -> [OutboxRecord]
+    /// Claims up to `limit` pending calls due at `date`, oldest first, for one dispatcher: their next attempt
+    /// moves to `until`, so no other dispatcher takes them while this one sends, and a dispatcher that dies
+    /// mid-call leaves them due again at `until`. Calls another transaction is claiming are skipped.
+    func claimDue(at date: Date, until: Date, limit: Int) throws -> [OutboxRecord]
     /// The earliest time a pending call is due, if any is pending.
     func nextDue() throws -> Date?
     /// Replaces a stored entry (matched by id).
@@ -129,6 +133,96 @@ public protocol RehearsalRepository {
     func latest(gate: String) throws -> RehearsalRecord?
 }
 
+/// How replicas that share one database divide the work: each cell's row lock and state version, its scorer
+/// lease, and the inbox of telemetry waiting for the cell's scorer. Only a shared store (PostgreSQL) has one.
+public protocol CoordinationRepository {
+    /// Locks the rows of `cells` (creating any missing) in name order until the transaction ends, and returns
+    /// each cell's state version.
+    func lockCells(_ cells: [String]) throws -> [String: Int64]
+    /// Counts a change to each of `cells` (whose rows this transaction locked) and returns the new versions.
+    func bumpCells(_ cells: [String]) throws -> [String: Int64]
+    /// Takes `cell`'s scorer lease for `holder` until `duration` from the database's clock, if it is free,
+    /// expired or already `holder`'s; returns the lease as it now stands.
+    func acquireLease(cell: String, holder: String, duration: TimeInterval) throws -> ScorerLease
+    /// Gives up `holder`'s lease on `cell`, if held (on graceful shutdown).
+    func releaseLease(cell: String, holder: String) throws
+    /// Every cell's lease as it stands.
+    func leases() throws -> [ScorerLease]
+    /// Queues telemetry for its cell's scorer.
+    func enqueue(_ items: [InboxRecord]) throws
+    /// Takes up to `limit` queued items of `cell`, oldest first, skipping any another transaction holds, and
+    /// deletes them: the deletion commits, or not, with whatever the caller does with them.
+    func takeInbox(cell: String, limit: Int) throws -> [InboxRecord]
+    /// Items waiting, per cell.
+    func inboxDepth() throws -> [String: Int]
+    /// Serialises replicas' start-up work until the transaction ends.
+    func lockStartup() throws
+}
+
+/// A cell's scorer lease: which replica scores the cell's telemetry, and until when.
+public struct ScorerLease: Sendable, Equatable {
+    /// The cell.
+    public var cell: String
+    /// The replica holding it, if any.
+    public var holder: String?
+    /// Counts the changes of holder: a replica's work under an older epoch is refused.
+    public var epoch: Int64
+    /// When it lapses unless renewed.
+    public var until: Date
+    /// The database's clock when it was read.
+    public var now: Date
+
+    /// A lease.
+    public init(cell: String, holder: String?, epoch: Int64, until: Date, now: Date) {
+        self.cell = cell
+        self.holder = holder
+        self.epoch = epoch
+        self.until = until
+        self.now = now
+    }
+
+    /// Whether `replica` holds it now.
+    public func isHeld(by replica: String) -> Bool { holder == replica && until > now }
+}
+
+/// Telemetry accepted by any replica and waiting for its cell's scorer.
+public struct InboxRecord: Sendable, Equatable {
+    /// The store's id (its order of arrival).
+    public var id: Int64
+    /// The cell.
+    public var cell: String
+    /// The ingest batch it arrived in.
+    public var batch: Int64
+    /// The batch's correlation id.
+    public var correlationID: String
+    /// `sample` or `movement`.
+    public var kind: String
+    /// The asset or the item.
+    public var subject: String
+    /// When it was measured or happened.
+    public var time: Date
+    /// The sample's values, or the movement's kind and quantity, as JSON.
+    public var payload: String
+    /// When it was accepted.
+    public var receivedAt: Date
+
+    /// An inbox item.
+    public init(
+        id: Int64 = 0, cell: String, batch: Int64, correlationID: String, kind: String, subject: String, time: Date, payload: String,
+        receivedAt: Date
+    ) {
+        self.id = id
+        self.cell = cell
+        self.batch = batch
+        self.correlationID = correlationID
+        self.kind = kind
+        self.subject = subject
+        self.time = time
+        self.payload = payload
+        self.receivedAt = receivedAt
+    }
+}
+
 /// One transaction's view of the store: a repository per table.
 public protocol StoreSession {
     /// Samples and ingest batches.
@@ -147,6 +241,13 @@ public protocol StoreSession {
     var materials: any MaterialRepository { get }
     /// Rehearsals.
     var rehearsals: any RehearsalRepository { get }
+    /// How replicas divide the work; nil for a store only one process uses (SQLite).
+    var coordination: (any CoordinationRepository)? { get }
+}
+
+extension StoreSession {
+    /// One process per store, unless the store says otherwise.
+    public var coordination: (any CoordinationRepository)? { nil }
 }
 
 /// Where Sluice keeps everything: the embedded SQLite file by default; PostgreSQL behind the same

@@ -25,6 +25,16 @@ struct SQLiteOutboxRepository: OutboxRepository {
         ).map(Self.record)
     }
 
+    func claimDue(at date: Date, until: Date, limit: Int) throws -> [OutboxRecord] {
+        // SQLite has one writer at a time: the read and the update cannot interleave with another claim.
+        var claimed = try due(at: date, limit: limit)
+        for index in claimed.indices {
+            claimed[index].nextAttemptAt = until
+            try update(claimed[index])
+        }
+        return claimed
+    }
+
     func nextDue() throws -> Date? {
         try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'").map(Date.init(storedMilliseconds:))
     }

@@ -1,6 +1,6 @@
 /// A store failure, said in words an operator can act on.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    private enum Code: Sendable, Equatable { case cannotOpen, migrationFailed, busy, corrupt, invalid, failed }
+    private enum Code: Sendable, Equatable { case cannotOpen, migrationFailed, busy, unavailable, corrupt, invalid, failed }
     private let code: Code
     /// What went wrong.
     public let message: String
@@ -23,6 +23,11 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another process holds the store's write lock for too long.
     public static func busy(_ path: String) -> StoreError {
         StoreError(.busy, "the store at \(path) stayed locked by another process for 10 s; try again")
+    }
+
+    /// The database server cannot be reached, or dropped the connection (it restarted, the network failed).
+    public static func unavailable(_ location: String, _ detail: String) -> StoreError {
+        StoreError(.unavailable, "cannot reach the store at \(location): \(detail); try again")
     }
 
     /// The file is damaged.

@@ -7,8 +7,8 @@ import Testing
 @Suite struct ReportQueryTests {
     let t0 = Date(timeIntervalSince1970: 1_000_000)
 
-    @Test func anActionKeepsItsStageAndWhenItsNeedWasFirstSeen() throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.allCases) func anActionKeepsItsStageAndWhenItsNeedWasFirstSeen(_ kind: StoreKind) throws {
+        let store = try kind.make()
         var action = StoreTests.action("a1", t0)
         action.stage = "25 %"
         action.detectedAt = t0 - 3
@@ -18,8 +18,8 @@ import Testing
         #expect(read.detectedAt == t0 - 3)
     }
 
-    @Test func decisionsAreListedByTimeWithinASpanAndCells() throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.allCases) func decisionsAreListedByTimeWithinASpanAndCells(_ kind: StoreKind) throws {
+        let store = try kind.make()
         try store.write { session in
             for (i, cell) in ["c", "d", "c"].enumerated() {
                 var action = StoreTests.action("a\(i)", t0)
@@ -37,8 +37,8 @@ import Testing
         #expect(try store.read { try $0.actions.decisions(from: t0, to: t0 + 100, cells: []) }.isEmpty)
     }
 
-    @Test func actionsAreFilteredByGateSpanAndShadow() throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.allCases) func actionsAreFilteredByGateSpanAndShadow(_ kind: StoreKind) throws {
+        let store = try kind.make()
         try store.write { session in
             for i in 0..<4 {
                 var action = StoreTests.action("a\(i)", t0 + Double(i))
@@ -53,8 +53,8 @@ import Testing
         #expect(try ids(ActionFilter(gate: "g", since: t0 + 2, until: t0 + 3, includesShadow: true)) == ["a2"])
     }
 
-    @Test func samplesOfSomeAssetsComeInTimeOrderWithinASpan() throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.allCases) func samplesOfSomeAssetsComeInTimeOrderWithinASpan(_ kind: StoreKind) throws {
+        let store = try kind.make()
         try store.write { session in
             let batch = try session.samples.insertBatch(IngestBatchRecord(correlationID: "c", source: "edge", receivedAt: t0))
             for t in [3.0, 1, 2, 5] {
@@ -65,11 +65,11 @@ import Testing
         #expect(samples.map(\.values["x"]) == [1, 2, 3])
         #expect(samples.allSatisfy { $0.asset == "a" })
         #expect(try store.read { try $0.samples.timeSpan() } == (t0 + 1)...(t0 + 5))
-        #expect(try SQLiteStore().read { try $0.samples.timeSpan() } == nil)
+        #expect(try kind.make().read { try $0.samples.timeSpan() } == nil)
     }
 
-    @Test func movementsComeBackInTimeOrderAndTheLatestRehearsalPerGate() throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.allCases) func movementsComeBackInTimeOrderAndTheLatestRehearsalPerGate(_ kind: StoreKind) throws {
+        let store = try kind.make()
         try store.write { session in
             try session.materials.insertMovement(MovementRecord(item: "M", kind: "receipt", quantity: 5, time: t0 + 2, batch: 1))
             try session.materials.insertMovement(MovementRecord(item: "M", kind: "consumption", quantity: 3, time: t0 + 1, batch: 1))

@@ -19,8 +19,8 @@ import Testing
         #expect(try SQLiteStore(path: path).schemaVersion() == "v2-people")
     }
 
-    @Test func storedSamplesAreFoundByTimeAndRecentOnesComeOldestFirstPerAsset() throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.allCases) func storedSamplesAreFoundByTimeAndRecentOnesComeOldestFirstPerAsset(_ kind: StoreKind) throws {
+        let store = try kind.make()
         try store.write { session in
             let batch = try session.samples.insertBatch(IngestBatchRecord(correlationID: "c-1", source: "edge", receivedAt: Date()))
             for t in 0..<5 {
@@ -39,8 +39,8 @@ import Testing
         #expect(try store.read { try $0.samples.count(asset: "a") } == 5)
     }
 
-    @Test func aFailedTransactionKeepsNothing() throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.allCases) func aFailedTransactionKeepsNothing(_ kind: StoreKind) throws {
+        let store = try kind.make()
         struct Boom: Error {}
         #expect(throws: Boom.self) {
             try store.write { session in
@@ -54,8 +54,8 @@ import Testing
         #expect(try store.read { try $0.audit.checkpoint() } == .empty)
     }
 
-    @Test func outboxEntriesComeDueInOrder() throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.allCases) func outboxEntriesComeDueInOrder(_ kind: StoreKind) throws {
+        let store = try kind.make()
         let now = Date(timeIntervalSince1970: 1_000)
         try store.write { session in
             try session.actions.insert(Self.action("a1", now), evidence: "{}")
