@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Sluice builds and tests against, when any is missing: the Debian packages it needs
-# (BLAS/LAPACK, libmosquitto and the Mosquitto broker the MQTT tests start), and the ones the browser test
+# (BLAS/LAPACK, libmosquitto, the Mosquitto broker the MQTT tests start, and the PostgreSQL server the
+# store and replica tests start in a temporary folder), and the ones the browser test
 # of the operator page uses (chromium, chromium-driver, and Selenium from PyPI).
 # As root it installs them; otherwise it prints the one command to run, and fails only when a package the
 # build needs is missing (without the browser packages, the browser test is skipped and says why).
 set -euo pipefail
 
-required=(libopenblas-dev liblapacke-dev pkg-config libmosquitto-dev mosquitto)
+required=(libopenblas-dev liblapacke-dev pkg-config libmosquitto-dev mosquitto postgresql)
 browser=(chromium chromium-driver)
 
 missing_of() {

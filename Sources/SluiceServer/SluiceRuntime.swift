@@ -8,8 +8,13 @@ import UnixSignals
 
 /// How to run a Sluice server.
 public struct RuntimeConfiguration: Sendable {
-    /// The SQLite file.
+    /// The store: a SQLite file, or a `postgres://` URL that replicas share.
     public var storePath = "sluice.sqlite"
+    /// This replica's name among those sharing a PostgreSQL store (the host name and process id by default).
+    public var replica = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    /// How long a cell's scorer lease lasts unless its holder renews it: the longest a cell goes unscored
+    /// when its replica dies.
+    public var lease: Duration = .seconds(10)
     /// Sync the WAL at every commit (survives power cuts, slower).
     public var durable = false
     /// The folder of cell definitions.
@@ -39,7 +44,7 @@ public final class SluiceRuntime: Sendable {
     /// The configuration.
     public let configuration: RuntimeConfiguration
     /// The store.
-    public let store: SQLiteStore
+    public let store: any Store
     /// The engine.
     public let engine: DecisionEngine
     /// Tokens.
@@ -55,7 +60,7 @@ public final class SluiceRuntime: Sendable {
         self.configuration = configuration
         self.logger = logger
         let catalog = try Catalog.load(cells: configuration.cells, gates: configuration.gates, models: configuration.models)
-        store = try SQLiteStore(path: configuration.storePath, durable: configuration.durable)
+        store = try StoreLocation.open(configuration.storePath, durable: configuration.durable, logger: logger)
         let metrics = ServiceMetrics()
         let events = EventHub()
         engine = try DecisionEngine(
@@ -79,6 +84,9 @@ public final class SluiceRuntime: Sendable {
             .init(service: dispatcher),
             .init(service: ExpirySweeper(engine: engine, logger: logger)),
         ]
+        if store.isShared {
+            group.append(.init(service: Scorer(engine: engine, replica: configuration.replica, lease: configuration.lease, logger: logger)))
+        }
         if let mqtt { group.append(.init(service: mqtt)) }
         group += companions.map { .init(service: $0) }
         // Services stop in reverse order: the event streams close first, so the HTTP server's graceful
@@ -91,11 +99,12 @@ public final class SluiceRuntime: Sendable {
         logger.info(
             "sluice starting",
             metadata: [
-                "store": "\(store.location)", "cells": "\(engine.catalog.cells.keys.sorted().joined(separator: ","))",
+                "store": "\(store.location)", "replica": "\(store.isShared ? configuration.replica : "-")", "cells": "\(engine.catalog.cells.keys.sorted().joined(separator: ","))",
                 "gates": "\(engine.catalog.gates.count)",
             ])
         try await serviceGroup.run()
-        try? store.checkpoint()
+        try? (store as? SQLiteStore)?.checkpoint()
+        (store as? PostgresStore)?.close()
         logger.info("sluice stopped")
     }
 }

@@ -11,7 +11,7 @@ extension DecisionEngine {
     public func approve(_ id: String, by principal: Principal, quantity: Double? = nil, note: String? = nil) throws -> ActionRecord {
         try principal.require(.decide)
         let now = clock()
-        let (action, raised) = try transact { state, session in
+        let (action, raised) = try transact(cells: try cells(ofAction: id)) { state, session in
             var action = try pendingAction(id, for: principal, session: session)
             guard action.mode == AssetMode.action.rawValue else {
                 throw ServiceError.conflict("\(id) is a recommendation: mark it useful or not useful; only actions are approved")
@@ -69,7 +69,7 @@ extension DecisionEngine {
         let text = text?.trimmingCharacters(in: .whitespacesAndNewlines)
         if reason == .other, text?.isEmpty ?? true { throw ServiceError.invalid("a rejection for 'other' reasons needs a text saying what") }
         let now = clock()
-        let (action, raised) = try transact { state, session in
+        let (action, raised) = try transact(cells: try cells(ofAction: id)) { state, session in
             var action = try pendingAction(id, for: principal, session: session)
             guard action.mode == AssetMode.action.rawValue else {
                 throw ServiceError.conflict("\(id) is a recommendation: mark it useful or not useful; only actions are rejected")
@@ -103,7 +103,7 @@ extension DecisionEngine {
     public func judge(_ id: String, useful: Bool, by principal: Principal, text: String? = nil) throws -> ActionRecord {
         try principal.require(.decide)
         let now = clock()
-        let (action, raised) = try transact { state, session in
+        let (action, raised) = try transact(cells: try cells(ofAction: id)) { state, session in
             var action = try pendingAction(id, for: principal, session: session)
             guard action.mode == AssetMode.recommendation.rawValue else {
                 throw ServiceError.conflict("\(id) is an action: approve or reject it; only recommendations are judged useful or not")
@@ -137,8 +137,10 @@ extension DecisionEngine {
         let now = clock()
         // A read first, so the sweep takes the writer only when something is due.
         guard try !store.read({ try $0.actions.expired(before: now, limit: 1) }).isEmpty else { return 0 }
-        let expired = try transact { state, session in
-            let due = try session.actions.expired(before: now, limit: 500)
+        let cells = store.isShared ? Set(try store.read { try $0.actions.expired(before: now, limit: 500) }.map(\.cell)).sorted() : []
+        let expired = try transact(cells: cells) { state, session in
+            // On a shared store, only the cells locked: another replica's sweep may have taken some already.
+            let due = try session.actions.expired(before: now, limit: 500).filter { cells.isEmpty || cells.contains($0.cell) }
             for var action in due {
                 action.state = ActionState.expired.rawValue
                 action.decidedAt = now
@@ -167,6 +169,12 @@ extension DecisionEngine {
     }
 
     // MARK: Helpers
+
+    /// On a shared store, the cell of action `id`, whose row its decision locks (none if there is no such action).
+    private func cells(ofAction id: String) throws -> [String] {
+        guard store.isShared else { return [] }
+        return try store.read { session in try session.actions.get(id: id).map { [$0.cell] } ?? [] }
+    }
 
     /// The pending action `id` within the principal's reach; another cell's action is "not found".
     private func pendingAction(_ id: String, for principal: Principal, session: any StoreSession) throws -> ActionRecord {

@@ -9,7 +9,7 @@ extension DecisionEngine {
     public func change(gate id: String, _ change: GateChange, by principal: Principal, reason: String) throws -> GateView {
         try principal.require(change.permission)
         let now = clock()
-        let (view, raised) = try transact { state, session in
+        let (view, raised) = try transact(cells: catalog.gates[id].map { [$0.cell] } ?? []) { state, session in
             guard var runtime = state.gates[id], principal.reaches(runtime.machine.definition.cell) else {
                 throw ServiceError.notFound("no gate \(id)")
             }
@@ -43,17 +43,27 @@ extension DecisionEngine {
     /// The gates within the principal's reach.
     public func gates(for principal: Principal) throws -> [GateView] {
         try principal.require(.read)
-        return state.withLock { state in
-            state.gates.values.filter { principal.reaches($0.machine.definition.cell) }.map { GateView($0.machine) }.sorted { $0.id < $1.id }
-        }
+        return try machines().values.filter { principal.reaches($0.definition.cell) }.map(GateView.init).sorted { $0.id < $1.id }
     }
 
     /// One gate, if within reach.
     public func gate(_ id: String, for principal: Principal) throws -> GateView {
         try principal.require(.read)
-        guard let view = state.withLock({ $0.gates[id] }).flatMap({ principal.reaches($0.machine.definition.cell) ? GateView($0.machine) : nil })
-        else { throw ServiceError.notFound("no gate \(id)") }
-        return view
+        guard let machine = try machines()[id], principal.reaches(machine.definition.cell) else { throw ServiceError.notFound("no gate \(id)") }
+        return GateView(machine)
+    }
+
+    /// Every gate's stage machine as it stands: from memory, or on a shared store from the store, since
+    /// another replica may have moved it.
+    func machines() throws -> [String: GateStateMachine] {
+        guard store.isShared else { return state.withLock { $0.gates.mapValues(\.machine) } }
+        return try store.read { session in
+            var machines: [String: GateStateMachine] = [:]
+            for record in try session.gates.all() where catalog.gates[record.id] != nil {
+                machines[record.id] = try Self.decode(GateStateMachine.self, record.state, what: "gate \(record.id)")
+            }
+            return machines
+        }
     }
 
     /// Writes a gate's events to the audit log and returns them as queue events.

@@ -55,6 +55,9 @@ extension DecisionEngine {
         guard !samples.isEmpty || !movements.isEmpty else {
             return IngestReport(batch: nil, correlationID: correlation, acceptedSamples: 0, acceptedMovements: 0, rejected: rejected, raised: [])
         }
+        if store.isShared {
+            return try enqueue(samples, movements, from: principal, correlation: correlation, now: now, rejected: rejected, arrival: arrival)
+        }
 
         let (batchID, acceptedSamples, acceptedMovements, duplicates, raised) = try transact { state, session in
             let batchID = try session.samples.insertBatch(
@@ -157,7 +160,7 @@ extension DecisionEngine {
 
     // MARK: Validation
 
-    private func validate(_ items: [TelemetryBatch.Sample], principal: Principal, now: Date, rejected: inout [IngestReport.Rejection])
+    func validate(_ items: [TelemetryBatch.Sample], principal: Principal, now: Date, rejected: inout [IngestReport.Rejection])
         -> [ValidSample]
     {
         var valid: [ValidSample] = []

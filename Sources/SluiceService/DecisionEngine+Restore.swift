@@ -10,6 +10,8 @@ extension DecisionEngine {
     func start() throws {
         let now = clock()
         try store.write { session in
+            // Replicas starting together on one database set the gates up one at a time.
+            try session.coordination?.lockStartup()
             for definition in catalog.gates.values.sorted(by: { $0.id < $1.id }) {
                 if let record = try session.gates.get(id: definition.id) {
                     let machine = try Self.decode(GateStateMachine.self, record.state, what: "gate \(definition.id)")
@@ -71,7 +73,27 @@ extension DecisionEngine {
     /// and scorers warmed on its latest stored samples.
     func loadState(_ session: any StoreSession) throws -> EngineState {
         var state = EngineState()
-        for definition in catalog.gates.values {
+        let recent = try recentSamples(session)
+        for cell in catalog.cells.values { try load(cell, into: &state, recent: recent, session: session) }
+        return state
+    }
+
+    /// Reloads one cell (its gates, materials and twins) from the store: another replica changed it.
+    func reload(cell id: String, into state: inout EngineState, session: any StoreSession) throws {
+        guard let cell = catalog.cells[id] else { return }
+        try load(cell, into: &state, recent: try recentSamples(session), session: session)
+    }
+
+    /// The newest samples of each asset, enough to fill its window and warm its scorers, from one
+    /// backward pass over the newest samples.
+    private func recentSamples(_ session: any StoreSession) throws -> [String: [SampleRecord]] {
+        let warmUps = catalog.models.values.map { $0.filter.warmUp }
+        let perAsset = max(configuration.windowLength, (warmUps.max() ?? 0) + 1)
+        return try session.samples.recentByAsset(perAsset: perAsset, scanLimit: perAsset * max(1, catalog.assetIndex.count) * 2)
+    }
+
+    private func load(_ cell: CellDefinition, into state: inout EngineState, recent: [String: [SampleRecord]], session: any StoreSession) throws {
+        for definition in catalog.gates(of: cell.id) {
             guard let record = try session.gates.get(id: definition.id) else { throw StoreError.invalid("gate \(definition.id) has no record") }
             // The debouncer comes back from the queue: open actions stay open, silent periods run from the last
             // action raised; runs of scores over the threshold start afresh.
@@ -81,31 +103,24 @@ extension DecisionEngine {
             state.gates[definition.id] = GateRuntime(
                 machine: try Self.decode(GateStateMachine.self, record.state, what: "gate \(definition.id)"), debouncer: debouncer)
         }
-        let warmUps = catalog.models.values.map { $0.filter.warmUp }
-        let perAsset = max(configuration.windowLength, (warmUps.max() ?? 0) + 1)
-        // One backward pass over the newest samples fills every asset's window.
-        let recent = try session.samples.recentByAsset(perAsset: perAsset, scanLimit: perAsset * max(1, catalog.assetIndex.count) * 2)
-        for cell in catalog.cells.values {
-            for material in cell.materials {
-                guard let record = try session.materials.get(item: material.item) else { continue }
-                state.materials[material.item] = try Self.decode(MaterialTwin.self, record.state, what: "material \(material.item)")
-            }
-            for asset in cell.assets {
-                var twin = AssetTwin(id: asset.id, capacity: configuration.windowLength)
-                for gate in anomalyGates[cell.id] ?? [] {
-                    guard let model = catalog.models[Catalog.ModelKey(gate: gate.id, asset: asset.id)] else { continue }
-                    twin.scorers[gate.id] = StreamingScorer(scorer: try AnomalyScorer(model: model))
-                }
-                for sample in recent[asset.id] ?? [] where twin.update(time: sample.time, values: sample.values) {
-                    for gate in Array(twin.scorers.keys) {
-                        let features = twin.scorers[gate]!.scorer.model.features
-                        if let raw = twin.state(of: features) { _ = twin.scorers[gate]!.push(raw) }
-                    }
-                }
-                state.assets[asset.id] = twin
-            }
+        for material in cell.materials {
+            guard let record = try session.materials.get(item: material.item) else { continue }
+            state.materials[material.item] = try Self.decode(MaterialTwin.self, record.state, what: "material \(material.item)")
         }
-        return state
+        for asset in cell.assets {
+            var twin = AssetTwin(id: asset.id, capacity: configuration.windowLength)
+            for gate in anomalyGates[cell.id] ?? [] {
+                guard let model = catalog.models[Catalog.ModelKey(gate: gate.id, asset: asset.id)] else { continue }
+                twin.scorers[gate.id] = StreamingScorer(scorer: try AnomalyScorer(model: model))
+            }
+            for sample in recent[asset.id] ?? [] where twin.update(time: sample.time, values: sample.values) {
+                for gate in Array(twin.scorers.keys) {
+                    let features = twin.scorers[gate]!.scorer.model.features
+                    if let raw = twin.state(of: features) { _ = twin.scorers[gate]!.push(raw) }
+                }
+            }
+            state.assets[asset.id] = twin
+        }
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {

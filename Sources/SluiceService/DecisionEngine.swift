@@ -34,7 +34,7 @@ public struct EngineConfiguration: Sendable {
 ///
 /// The engine's in-memory state (twins, gates, debouncers) changes only inside a store write transaction
 /// and under one lock, in place; when a transaction fails, the state is reloaded from what the store kept
-/// (see ``transact(_:)``).
+/// (see ``transact(cells:_:)``).
 public final class DecisionEngine: Sendable {
     /// Where everything is kept.
     public let store: any Store
@@ -88,10 +88,23 @@ public final class DecisionEngine: Sendable {
     /// Bodies throw a ``ServiceError`` only from their checks, before they change anything; any other
     /// error rolls the transaction back, and the state is then rebuilt from what the store kept, so memory
     /// never runs ahead of the store.
-    func transact<T: Sendable>(_ body: (inout EngineState, any StoreSession) throws -> T) throws -> T {
+    ///
+    /// On a store that replicas share, the transaction first locks the rows of `cells` (the cells whose
+    /// twins, gates or materials `body` may change): replicas change a cell one at a time. A cell that
+    /// another replica changed since this one last did is reloaded from the store before `body` runs, and
+    /// each cell's version is counted up after it.
+    func transact<T: Sendable>(cells: [String] = [], _ body: (inout EngineState, any StoreSession) throws -> T) throws -> T {
         try state.withLock { current in
             do {
-                return try store.write { session in try body(&current, session) }
+                return try store.write { session in
+                    guard let coordination = session.coordination, !cells.isEmpty else { return try body(&current, session) }
+                    for (cell, version) in try coordination.lockCells(cells) where current.versions[cell] != version {
+                        try reload(cell: cell, into: &current, session: session)
+                    }
+                    let result = try body(&current, session)
+                    current.versions.merge(try coordination.bumpCells(cells)) { $1 }
+                    return result
+                }
             } catch let error as ServiceError {
                 throw error
             } catch {
@@ -128,4 +141,6 @@ struct EngineState: Sendable {
     var gates: [String: GateRuntime] = [:]
     var assets: [String: AssetTwin] = [:]
     var materials: [String: MaterialTwin] = [:]
+    /// On a shared store, each cell's version as this replica last saw it (none: reload before use).
+    var versions: [String: Int64] = [:]
 }

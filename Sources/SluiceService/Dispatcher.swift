@@ -81,8 +81,14 @@ public final class Dispatcher: Service {
     @discardableResult
     public func dispatchDue() async throws -> Int {
         let now = clock()
-        let due: [(OutboxRecord, ActionRecord)] = try store.read { session in
-            try session.outbox.due(at: now, limit: 64).compactMap { entry in try session.actions.get(id: entry.actionID).map { (entry, $0) } }
+        // Claimed for the length of a call and a margin: no other dispatcher (another replica) takes them
+        // meanwhile, and if this one dies mid-call they come due again when the claim lapses and are sent
+        // again under the same idempotency key.
+        let claimUntil = now.addingTimeInterval(configuration.timeout + 5)
+        let due: [(OutboxRecord, ActionRecord)] = try store.write { session in
+            try session.outbox.claimDue(at: now, until: claimUntil, limit: 64).compactMap { entry in
+                try session.actions.get(id: entry.actionID).map { (entry, $0) }
+            }
         }
         var sendable: [(OutboxRecord, ActionRecord, String)] = []
         var waiting: [OutboxRecord] = []

@@ -109,9 +109,17 @@ public struct IngestReport: Sendable, Codable, Equatable {
     public var rejected: [Rejection]
     /// Ids of the actions, recommendations and shadow detections raised.
     public var raised: [String]
+    /// True when the batch was queued for its cell's scorer (replicas on a shared store): it is stored,
+    /// and what it raises appears on the queue moments later, so `raised` is empty and a resent sample is
+    /// dropped by the scorer rather than listed here.
+    public var queued: Bool?
 
     /// A report.
-    public init(batch: Int64?, correlationID: String, acceptedSamples: Int, acceptedMovements: Int, rejected: [Rejection], raised: [String]) {
+    public init(
+        batch: Int64?, correlationID: String, acceptedSamples: Int, acceptedMovements: Int, rejected: [Rejection], raised: [String],
+        queued: Bool? = nil
+    ) {
+        self.queued = queued
         self.batch = batch
         self.correlationID = correlationID
         self.acceptedSamples = acceptedSamples

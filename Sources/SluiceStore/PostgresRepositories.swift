@@ -542,6 +542,10 @@ struct PostgresCoordinationRepository: CoordinationRepository {
         return depth
     }
 
+    func hasInbox(cell: String) throws -> Bool {
+        !(try link.query("SELECT 1 AS found FROM inbox WHERE cell = $1 LIMIT 1", [cell]).isEmpty)
+    }
+
     func lockStartup() throws {
         try link.execute("SELECT pg_advisory_xact_lock(7302)")
     }

@@ -18,6 +18,8 @@ import Synchronization
 public final class PostgresStore: Store {
     /// Where the store is: the URL without its password.
     public let location: String
+    /// Replicas share it.
+    public var isShared: Bool { true }
     private let configuration: PostgresConnection.Configuration
     private let logger: Logger
     private let pool: Mutex<Pool>
@@ -298,5 +300,24 @@ struct PostgresURL {
         guard var url = URLComponents(string: text), url.password != nil else { return text }
         url.password = "***"
         return url.string ?? "postgres://***"
+    }
+}
+
+/// Where a store is, as the command line and the environment name it: a SQLite file's path, or a
+/// `postgres://` URL.
+public enum StoreLocation {
+    /// Whether `location` names a PostgreSQL database.
+    public static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
+
+    /// Opens (creating a SQLite file if needed) and migrates the store at `location`.
+    public static func open(_ location: String, durable: Bool = false, logger: Logger = Logger(label: "sluice.store")) throws -> any Store {
+        isPostgres(location) ? try PostgresStore(url: location, logger: logger) : try SQLiteStore(path: location, durable: durable)
+    }
+
+    /// `location` as logs may show it: a URL's password replaced by `***`.
+    public static func redacted(_ location: String) -> String {
+        isPostgres(location) ? PostgresURL.redact(location) : location
     }
 }

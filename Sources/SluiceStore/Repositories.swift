@@ -155,6 +155,8 @@ public protocol CoordinationRepository {
     func takeInbox(cell: String, limit: Int) throws -> [InboxRecord]
     /// Items waiting, per cell.
     func inboxDepth() throws -> [String: Int]
+    /// Whether anything waits for `cell`'s scorer.
+    func hasInbox(cell: String) throws -> Bool
     /// Serialises replicas' start-up work until the transaction ends.
     func lockStartup() throws
 }
@@ -259,4 +261,12 @@ public protocol Store: Sendable {
     func read<T>(_ body: (any StoreSession) throws -> T) throws -> T
     /// Where the store is, for logs and `/health` (never a password).
     var location: String { get }
+    /// Whether several processes (replicas) may use it at once, dividing the work through
+    /// ``StoreSession/coordination``.
+    var isShared: Bool { get }
+}
+
+extension Store {
+    /// One process per store, unless the store says otherwise.
+    public var isShared: Bool { false }
 }

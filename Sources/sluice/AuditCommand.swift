@@ -37,8 +37,9 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try SQLiteStore(path: storeOptions.store)
-            print("\(storeOptions.store): schema \(try store.schemaVersion() ?? "none")")
+            let store = try storeOptions.openOrCreate()
+            let version = try (store as? SQLiteStore)?.schemaVersion() ?? (store as? PostgresStore)?.schemaVersion()
+            print("\(storeOptions.shown): schema \(version ?? "none")")
         }
     }
 }

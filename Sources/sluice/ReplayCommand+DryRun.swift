@@ -24,14 +24,14 @@ extension ReplayCommand {
                 }
                 models[asset.id] = try AnomalyModel.load(from: path)
             }
-            let live: SQLiteStore? = FileManager.default.fileExists(atPath: storeOptions.store) ? try storeOptions.open() : nil
+            let live: (any Store)? = storeOptions.exists ? try storeOptions.open() : nil
             let samples: [SampleRecord]
             if let file {
                 samples = try Self.read(file, asset: asset).map {
                     SampleRecord(asset: $0.asset, time: Date(timeIntervalSince1970: $0.time), values: $0.values, batch: 0)
                 }
             } else {
-                guard let live else { throw CLIError("no store at \(storeOptions.store) and no FILE: name the telemetry to rehearse on") }
+                guard let live else { throw CLIError("no store at \(storeOptions.shown) and no FILE: name the telemetry to rehearse on") }
                 guard let span = try live.read({ try $0.samples.timeSpan() }) else { throw CLIError("the store holds no telemetry yet") }
                 let end = span.upperBound.addingTimeInterval(0.001)
                 samples = try live.read {
@@ -73,9 +73,9 @@ extension ReplayCommand {
             }
             if let live {
                 try Rehearsal.record(report, in: live, by: ProcessInfo.processInfo.environment["USER"] ?? "sluice replay", at: Date())
-                print("kept in \(storeOptions.store) for the gate report")
+                print("kept in \(storeOptions.shown) for the gate report")
             } else {
-                print("no store at \(storeOptions.store): the rehearsal is not kept and nothing live is compared")
+                print("no store at \(storeOptions.shown): the rehearsal is not kept and nothing live is compared")
             }
         }
     }

@@ -27,13 +27,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "MQTT topic filter; the cell is the level after sluice/.") var mqttTopic = "sluice/+/telemetry"
     @Option(help: "Attempts before a call to the ERP/MES is dead-lettered.") var dispatchAttempts = 12
     @Option(help: "Seconds before the first retry (doubling after each failure, with jitter).") var retryDelay = 1.0
-    @Flag(help: "Sync the store at every commit (survives power cuts; slower).") var durable = false
+    @Flag(help: "Sync the SQLite store at every commit (survives power cuts; slower).") var durable = false
+    @Option(help: "This replica's name on a shared PostgreSQL store (env SLUICE_REPLICA; default host-pid).") var replica: String?
+    @Option(help: "Seconds a cell's scorer lease lasts unless renewed: the longest a cell waits for another replica to take it over.")
+    var lease = 10.0
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard dispatchAttempts >= 1 else { throw ValidationError("--dispatch-attempts must be at least 1") }
         guard retryDelay > 0 else { throw ValidationError("--retry-delay must be above 0") }
+        guard lease >= 1, lease <= 3_600 else { throw ValidationError("--lease must be from 1 to 3600 seconds") }
         _ = try sluice.logLevel(logLevel)
     }
 
@@ -45,6 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
             var configuration = RuntimeConfiguration()
             configuration.storePath = storeOptions.store
             configuration.durable = durable
+            if let replica = replica ?? environment["SLUICE_REPLICA"] { configuration.replica = replica }
+            configuration.lease = .milliseconds(Int(lease * 1000))
             configuration.cells = catalog.cells
             configuration.gates = catalog.gates
             configuration.models = catalog.models
@@ -58,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let mqtt = mqtt ?? environment["SLUICE_MQTT"] { configuration.mqtt = MQTTIngest.Settings(url: mqtt, topics: [mqttTopic]) }
             let runtime = try SluiceRuntime(configuration: configuration, logger: logger)
             try await runtime.run { port in
-                say("sluice serving http://\(host):\(port) (store \(storeOptions.store))")
+                say("sluice serving http://\(host):\(port) (store \(runtime.store.location))")
             }
         }
     }

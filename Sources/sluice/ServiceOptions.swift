@@ -7,16 +7,28 @@ import SluiceStore
 
 /// The store a command works on.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SQLite store (env SLUICE_STORE).")
+    @Option(
+        help: ArgumentHelp(
+            "The store: a SQLite file, or postgres://user:password@host:port/database for replicas (env SLUICE_STORE).",
+            discussion: "Put a PostgreSQL password in SLUICE_STORE rather than on the command line, where process lists show it."))
     var store = ProcessInfo.processInfo.environment["SLUICE_STORE"] ?? "sluice.sqlite"
 
+    /// Whether the store exists (a PostgreSQL database is taken to exist; opening it says if not).
+    var exists: Bool { StoreLocation.isPostgres(store) || FileManager.default.fileExists(atPath: store) }
+
+    /// The store's location as output may show it (never a password).
+    var shown: String { StoreLocation.redacted(store) }
+
     /// Opens the store, which must already exist (a typo must not create an empty one).
-    func open() throws -> SQLiteStore {
-        guard FileManager.default.fileExists(atPath: store) else {
+    func open() throws -> any Store {
+        guard exists else {
             throw CLIError("no store at \(store): start `sluice serve --store \(store)` once, or run `sluice migrate --store \(store)`")
         }
-        return try SQLiteStore(path: store)
+        return try StoreLocation.open(store)
     }
+
+    /// Opens the store, creating and migrating it if it is new.
+    func openOrCreate() throws -> any Store { try StoreLocation.open(store) }
 }
 
 /// Where the cells, gates and models are.

@@ -33,7 +33,7 @@ struct TokensCommand: AsyncParsableCommand {
                     throw CLIError("--role must be one of operator, data, sponsor, admin, edge; got '\(role)'")
                 }
                 let cells = try catalog.load().cells.keys
-                let store = try SQLiteStore(path: storeOptions.store)
+                let store = try storeOptions.openOrCreate()
                 let authority = TokenAuthority(store: store, cells: Set(cells))
                 let issued = try authority.create(
                     name: name, role: role, cell: cell, expiresIn: expiresInDays.map { $0 * 86_400 }, by: .local(by))

@@ -21,9 +21,9 @@ struct ServerFolder {
         try runSluice(arguments, in: path)
     }
 
-    /// A new token of `role`, printed by `sluice tokens create`.
-    func token(_ role: String) throws -> String {
-        let result = try run(["tokens", "create", "--store", store, "--name", "\(role)-test", "--role", role, "--quiet"])
+    /// A new token of `role`, printed by `sluice tokens create` (in this folder's store, or in `store`).
+    func token(_ role: String, store: String? = nil) throws -> String {
+        let result = try run(["tokens", "create", "--store", store ?? self.store, "--name", "\(role)-test", "--role", role, "--quiet"])
         guard result.status == 0 else { throw TestFailure("tokens create failed: \(result.err)") }
         return result.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -81,11 +81,11 @@ final class ServerProcess: Sendable {
     let port: Int
     private let output: Locked<String>
 
-    /// Starts the server in `folder` and waits until it listens.
-    init(_ folder: ServerFolder, arguments: [String] = []) throws {
+    /// Starts the server in `folder` (on its SQLite file, or on `store`) and waits until it listens.
+    init(_ folder: ServerFolder, store: String? = nil, arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent("sluice")
-        process.arguments = ["serve", "--store", folder.store, "--port", "0", "--log-level", "warning"] + arguments
+        process.arguments = ["serve", "--store", store ?? folder.store, "--port", "0", "--log-level", "warning"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
         let out = Pipe()
         process.standardOutput = out

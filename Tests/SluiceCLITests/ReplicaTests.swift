@@ -1,0 +1,113 @@
+import Foundation
+import SluiceService
+import SluiceTestSupport
+import Testing
+
+/// Three `sluice serve` replicas on one PostgreSQL database, behind no balancer: each request goes to
+/// whichever replica the test picks, as a round-robin balancer would send it.
+@Suite(.serialized) struct ReplicaTests {
+    /// Runs one statement with psql and returns its rows, one per line.
+    private func sql(_ url: String, _ statement: String) async throws -> [String] {
+        let result = try await offThePool { try runProgram(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-tAc", statement]) }
+        guard result.status == 0 else { throw TestFailure("psql: \(result.err)") }
+        return result.out.split(separator: "\n").map(String.init)
+    }
+
+    @Test func threeReplicasRaiseNoDuplicateLoseNoApprovalDispatchOnceAndTakeOverTheScorer() async throws {
+        let postgres = try TestPostgres.shared.get()
+        let url = try postgres.freshDatabase()
+        let erp = try await RunningSink()
+        defer { erp.stop() }
+        erp.sink.setDelay(.milliseconds(300))
+        let assets = 12
+        let folder = try ServerFolder(assets: assets, erpURL: erp.url)
+        let migrated = try await offThePool { try folder.run(["migrate", "--store", url]) }
+        #expect(migrated.status == 0, "\(migrated.err)")
+        let edge = try await offThePool { try folder.token("edge", store: url) }
+        let operatorToken = try await offThePool { try folder.token("operator", store: url) }
+        let lease = 2.0
+        var replicas: [String: ServerProcess] = [:]
+        for name in ["r1", "r2", "r3"] {
+            replicas[name] = try await offThePool {
+                try ServerProcess(folder, store: url, arguments: ["--replica", name, "--lease", "\(lease)", "--retry-delay", "0.2"])
+            }
+        }
+        defer { for replica in replicas.values { replica.stop() } }
+        let names = replicas.keys.sorted()
+        let urls = replicas.mapValues(\.url)
+        func api(_ name: String, _ token: String) -> TestAPI { TestAPI(base: urls[name]!, token: token) }
+
+        // The same faulty batch reaches two replicas (a client's retry through the balancer): one action per asset.
+        let now = Date()
+        let batch = TelemetryBatch.json(samples: TestCell.assets(assets).map { .init(asset: $0, time: now, values: TestCell.faulty(0)) })
+        for name in ["r1", "r2"] {
+            let report = try await api(name, edge).json("POST", "/v1/telemetry", body: batch)
+            #expect(report["acceptedSamples"] as? Int == assets)
+            #expect(report["queued"] as? Bool == true)
+        }
+        var ids: [String] = []
+        let raised = try await eventually(timeout: .seconds(20)) {
+            let list = try await api("r3", operatorToken).json("GET", "/v1/actions?state=pending&limit=100")
+            ids = (list["actions"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+            return ids.count >= assets
+        }
+        #expect(raised, "the scorer raised the actions")
+        try await Task.sleep(for: .milliseconds(500))
+        let rows = try await sql(url, "SELECT subject, COUNT(*) FROM action GROUP BY subject HAVING COUNT(*) > 1")
+        #expect(rows.isEmpty, "no asset has two actions for one detection: \(rows)")
+        #expect(try await sql(url, "SELECT COUNT(*) FROM sample") == ["\(assets)"], "the resent samples were stored once")
+
+        // Every action approved twice at once, on two different replicas: one approval wins, the other is told so.
+        for (index, id) in ids.enumerated() {
+            let first = names[index % 3]
+            let second = names[(index + 1) % 3]
+            let (one, other) = (api(first, operatorToken), api(second, operatorToken))
+            async let a = one.call("POST", "/v1/actions/\(id)/approve", body: "{}")
+            async let b = other.call("POST", "/v1/actions/\(id)/approve", body: "{}")
+            let statuses = try await [a.status, b.status].sorted()
+            #expect(statuses == [200, 409], "\(id): \(statuses)")
+        }
+        #expect(try await sql(url, "SELECT COUNT(*) FROM decision WHERE decision = 'approved'") == ["\(assets)"], "one approval each, none lost")
+
+        // Kill the replica holding the cell's scorer lease while calls to the ERP/MES are in flight.
+        _ = try await eventually { !erp.sink.calls.isEmpty }
+        let holder = try #require(try await sql(url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL").first)
+        let killedAt = ContinuousClock.now
+        replicas[holder]!.kill()
+        replicas[holder] = nil
+        let survivor = replicas.keys.sorted().first!
+        var takeover: Duration?
+        _ = try await eventually(timeout: .seconds(3 * lease)) {
+            let current = try await sql(url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL AND lease_until > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT")
+            if let next = current.first, next != holder {
+                takeover = ContinuousClock.now - killedAt
+                return true
+            }
+            return false
+        }
+        let took = try #require(takeover, "another replica took the scorer over")
+        print("replica takeover: \(took) after the holder was killed (lease \(lease) s)")
+        #expect(took <= .milliseconds(Int(lease * 1000) + 1_000), "taken over within the lease time (and one polling round)")
+
+        // The survivors score new telemetry and deliver every approved call, each key acted on once.
+        let later = TelemetryBatch.json(
+            samples: TestCell.assets(assets).map { .init(asset: $0, time: now.addingTimeInterval(1), values: TestCell.faulty(1)) })
+        _ = try await api(survivor, edge).json("POST", "/v1/telemetry", body: later)
+        let rescored = try await eventually(timeout: .seconds(20)) {
+            let list = try await api(survivor, operatorToken).json("GET", "/v1/actions?state=pending&limit=100")
+            return (list["actions"] as? [Any])?.count == assets
+        }
+        #expect(rescored, "the new scorer raised the next detections")
+        let delivered = try await eventually(timeout: .seconds(60)) {
+            let list = try await api(survivor, operatorToken).json("GET", "/v1/actions?state=acknowledged&limit=100")
+            return (list["actions"] as? [Any])?.count == assets
+        }
+        #expect(delivered, "every approved action reached the ERP/MES")
+        let keys = Set(ids.map { "sluice-\($0)" })
+        #expect(erp.sink.acceptedKeys == keys)
+        let firstTakes = erp.sink.calls.filter { !$0.duplicate }.map(\.key)
+        #expect(firstTakes.count == assets && Set(firstTakes) == keys, "each key acted on once")
+        let verify = try await offThePool { try folder.run(["audit", "verify", "--store", url]) }
+        #expect(verify.status == 0, "the audit chain is whole: \(verify.out)")
+    }
+}
