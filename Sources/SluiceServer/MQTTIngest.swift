@@ -38,7 +38,9 @@ public final class MQTTIngest: Service {
         subscriber = try MQTTSubscriber(configuration: MQTTConfiguration(url: settings.url, topics: settings.topics, clientID: settings.clientID))
         self.engine = engine
         self.logger = logger
-        cellLevel = settings.topics.first.flatMap { $0.split(separator: "/").firstIndex(of: "+") } ?? 1
+        // A shared subscription ($share/<group>/<filter>) delivers on the filter's topics: its two levels don't count.
+        let filter = settings.topics.first.map { $0.hasPrefix("$share/") ? $0.split(separator: "/").dropFirst(2).joined(separator: "/") : $0 }
+        cellLevel = filter.flatMap { $0.split(separator: "/").firstIndex(of: "+") } ?? 1
     }
 
     /// Whether the broker connection is up.

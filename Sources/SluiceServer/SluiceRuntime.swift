@@ -70,7 +70,15 @@ public final class SluiceRuntime: Sendable {
             store: store, catalog: catalog, configuration: configuration.dispatch, transport: transport, events: events, metrics: metrics,
             logger: logger)
         let engine = self.engine
-        mqtt = try configuration.mqtt.map { try MQTTIngest(settings: $0, engine: engine, logger: logger) }
+        // Replicas connect to the broker under their own client ids: a broker drops a client when another
+        // connects under the same id.
+        let replica = configuration.replica
+        let shared = store.isShared
+        mqtt = try configuration.mqtt.map { settings in
+            var settings = settings
+            if shared { settings.clientID = "sluice-\(replica)" }
+            return try MQTTIngest(settings: settings, engine: engine, logger: logger)
+        }
     }
 
     /// Runs until SIGTERM or SIGINT (or the task is cancelled); `onServerRunning` gets the bound port.
@@ -99,7 +107,8 @@ public final class SluiceRuntime: Sendable {
         logger.info(
             "sluice starting",
             metadata: [
-                "store": "\(store.location)", "replica": "\(store.isShared ? configuration.replica : "-")", "cells": "\(engine.catalog.cells.keys.sorted().joined(separator: ","))",
+                "store": "\(store.location)", "replica": "\(store.isShared ? configuration.replica : "-")",
+                "cells": "\(engine.catalog.cells.keys.sorted().joined(separator: ","))",
                 "gates": "\(engine.catalog.gates.count)",
             ])
         try await serviceGroup.run()

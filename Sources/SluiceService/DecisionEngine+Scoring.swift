@@ -99,7 +99,8 @@ extension DecisionEngine {
             case "movement":
                 let movement = try Self.decode(QueuedMovement.self, item.payload, what: "queued movement \(item.id)")
                 movements.append(
-                    (ValidMovement(index: 0, item: item.subject, cell: cell, kind: movement.kind, quantity: movement.quantity, time: item.time), item))
+                    (ValidMovement(index: 0, item: item.subject, cell: cell, kind: movement.kind, quantity: movement.quantity, time: item.time), item)
+                )
             default:
                 throw StoreError.invalid("queued item \(item.id) is a '\(item.kind)'")
             }
@@ -119,12 +120,14 @@ extension DecisionEngine {
         }
         var touched = Set<String>()
         for (movement, item) in movements.sorted(by: { $0.0.time < $1.0.time }) {
-            if try session.materials.containsMovement(item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time)
+            if try session.materials.containsMovement(
+                item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time)
             {
                 continue
             }
             try session.materials.insertMovement(
-                MovementRecord(item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time, batch: item.batch))
+                MovementRecord(item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time, batch: item.batch)
+            )
             try observe(movement, correlation: item.correlationID, now: now, state: &state, session: session, raised: &raised)
             touched.insert(movement.item)
         }

@@ -35,6 +35,9 @@ public enum ISOTime {
     /// Parses RFC 3339 text (with or without fractions, `Z` or an offset), to the millisecond: the
     /// resolution times are stored at, so a time read back compares equal to the one sent.
     public static func parse(_ text: String) -> Date? {
-        Timestamp.seconds(from: Substring(text)).map { Date(timeIntervalSince1970: ($0 * 1_000).rounded() / 1_000) }
+        // A bare number is a CSV file's time, not an RFC 3339 one; and a time outside 1970–9999 is a typo
+        // (or a probe) that no store column holds.
+        guard Double(text) == nil, let seconds = Timestamp.seconds(from: Substring(text)), (0...253_402_300_799).contains(seconds) else { return nil }
+        return Date(timeIntervalSince1970: (seconds * 1_000).rounded() / 1_000)
     }
 }

@@ -41,8 +41,8 @@ public final class TokenAuthority: Sendable {
         if let cell, !cells.contains(cell) {
             throw ServiceError.invalid("no cell '\(cell)'; the cells are \(cells.sorted().joined(separator: ", "))")
         }
-        if let expiresIn, !(expiresIn > 0 && expiresIn <= 100 * 365 * 86_400) {
-            throw ServiceError.invalid("a token's lifetime must be longer than zero and at most 100 years")
+        if let expiresIn, !(expiresIn >= 60 && expiresIn <= 100 * 365 * 86_400) {
+            throw ServiceError.invalid("a token's lifetime must be at least a minute and at most 100 years")
         }
         // An admin of one cell makes tokens for that cell only.
         if let scope = principal.cell, cell != scope {

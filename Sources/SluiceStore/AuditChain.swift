@@ -40,8 +40,11 @@ public enum AuditChain {
     }
 
     /// Milliseconds since 1970: the resolution times are stored and hashed at.
+    /// Times beyond what 64 bits of milliseconds hold (nothing a caller should pass) are clamped, not trapped.
     public static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        guard let exact = Int64(exactly: milliseconds) else { return milliseconds < 0 ? Int64.min : Int64.max }
+        return exact
     }
 
     private static func append(_ field: String?, to bytes: inout [UInt8]) {

@@ -27,6 +27,10 @@ struct IngestBenchCommand: AsyncParsableCommand {
                  bound on arrival-to-queued, network and JSON both ways included.
               2. The same clients approve the pending actions over HTTP, one request each, while the dispatcher
                  sends the approved ones to the stand-in ERP/MES; approvals per second of wall time.
+            With --store postgres://… the server runs on that (empty) PostgreSQL database as one replica: a batch
+            is stored in the inbox and acknowledged, and the cell's scorer raises its actions moments later, so
+            the report gives the rate samples were acknowledged and, separately, the rate they were scored
+            (from the first batch to the inbox running dry); the reply carries no action to time.
             """)
 
     @Option(help: "Concurrent clients.") var clients = 2
@@ -34,6 +38,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds of ingest.") var seconds = 10.0
     @Option(help: "Assets in the cell.") var assets = 2_000
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(help: "Run on this empty PostgreSQL database (postgres://…) instead of a SQLite file in a temporary folder.") var store: String?
     @Flag(help: "Call the engine directly (decode + ingest), without HTTP: the engine's own capacity.") var inProcess = false
 
     func validate() throws {
@@ -58,7 +63,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
             while erpPort.get() == 0 { try await Task.sleep(for: .milliseconds(20)) }
 
             var configuration = RuntimeConfiguration()
-            configuration.storePath = folder + "/bench.sqlite"
+            configuration.storePath = store ?? folder + "/bench.sqlite"
             configuration.cells = folder + "/Cells"
             configuration.gates = folder + "/Gates"
             configuration.models = folder + "/Models"
@@ -78,6 +83,15 @@ struct IngestBenchCommand: AsyncParsableCommand {
                 base: base, token: edge, clients: clients, batch: batch, seconds: seconds,
                 assets: (0..<assets).map { String(format: "asset-%04d", $0) },
                 direct: direct)
+            var scoredSeconds: Double?
+            if runtime.store.isShared {
+                // Queued samples are scored by the cell's scorer: wait for the inbox to run dry.
+                while try runtime.store.read({ try $0.coordination?.inboxDepth().values.reduce(0, +) ?? 0 }) > 0 {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let drained = ContinuousClock.now - ingest.started
+                scoredSeconds = Double(drained.components.seconds) + Double(drained.components.attoseconds) * 1e-18
+            }
             let pending = try runtime.store.read { try $0.actions.list(.init(state: "pending", limit: 100_000)) }.map(\.id)
             let approvals = try await Self.approve(base: base, token: operatorToken, ids: pending, clients: clients)
             // Let the dispatcher finish, to report what reached the ERP/MES.
@@ -85,7 +99,9 @@ struct IngestBenchCommand: AsyncParsableCommand {
             while sink.acceptedKeys.count < pending.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
 
             let summary = Summary(
-                machine: Self.machine(), clients: clients, batch: batch, samples: ingest.samples, ingestSeconds: ingest.seconds,
+                machine: Self.machine(), store: runtime.store.isShared ? "postgres" : "sqlite",
+                scoredSamplesPerSecond: scoredSeconds.map { Double(ingest.samples) / $0 }, clients: clients, batch: batch, samples: ingest.samples,
+                ingestSeconds: ingest.seconds,
                 samplesPerSecond: Double(ingest.samples) / ingest.seconds, batches: ingest.batches,
                 latencyP50Milliseconds: Self.percentile(ingest.actionLatencies, 0.5) * 1_000,
                 latencyP99Milliseconds: Self.percentile(ingest.actionLatencies, 0.99) * 1_000, actionsQueued: ingest.actionLatencies.count,
@@ -100,8 +116,9 @@ struct IngestBenchCommand: AsyncParsableCommand {
             } else {
                 print(
                     """
+                    store: \(summary.store)
                     ingest: \(summary.samples) samples in \(String(format: "%.1f", summary.ingestSeconds)) s by \(clients) clients in batches of \(batch): \
-                    \(Int(summary.samplesPerSecond.rounded())) samples/s
+                    \(Int(summary.samplesPerSecond.rounded())) samples/s acknowledged\(summary.scoredSamplesPerSecond.map { ", \(Int($0.rounded())) samples/s scored" } ?? "")
                     sample-to-queued-action (send → reply, \(summary.actionsQueued) actions): p50 \(String(format: "%.1f", summary.latencyP50Milliseconds)) ms, \
                     p99 \(String(format: "%.1f", summary.latencyP99Milliseconds)) ms (every batch: p99 \(String(format: "%.1f", summary.batchP99Milliseconds)) ms)
                     approvals: \(summary.approvals) in \(String(format: "%.2f", approvals.seconds)) s: \(Int(summary.approvalsPerSecond.rounded())) approvals/s, \
@@ -115,6 +132,8 @@ struct IngestBenchCommand: AsyncParsableCommand {
 
     struct Summary: Codable {
         var machine: String
+        var store: String
+        var scoredSamplesPerSecond: Double?
         var clients: Int
         var batch: Int
         var samples: Int
@@ -139,6 +158,8 @@ struct IngestBenchCommand: AsyncParsableCommand {
         var actionLatencies: [Double] = []
         var allLatencies: [Double] = []
         var errors = 0
+        /// When the first batch was sent.
+        var started = ContinuousClock.now
     }
 
     /// Each client owns a slice of the assets, so its samples reach each asset in time order.
@@ -212,6 +233,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
         }
         let elapsed = clock.now - began
         var total = IngestResult()
+        total.started = began
         total.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         for r in results {
             total.samples += r.samples

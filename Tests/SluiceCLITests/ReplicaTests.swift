@@ -1,4 +1,5 @@
 import Foundation
+import SluiceMQTT
 import SluiceService
 import SluiceTestSupport
 import Testing
@@ -78,7 +79,9 @@ import Testing
         let survivor = replicas.keys.sorted().first!
         var takeover: Duration?
         _ = try await eventually(timeout: .seconds(3 * lease)) {
-            let current = try await sql(url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL AND lease_until > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT")
+            let current = try await sql(
+                url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL AND lease_until > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT"
+            )
             if let next = current.first, next != holder {
                 takeover = ContinuousClock.now - killedAt
                 return true
@@ -109,5 +112,55 @@ import Testing
         #expect(firstTakes.count == assets && Set(firstTakes) == keys, "each key acted on once")
         let verify = try await offThePool { try folder.run(["audit", "verify", "--store", url]) }
         #expect(verify.status == 0, "the audit chain is whole: \(verify.out)")
+    }
+
+    @Test func mqttSharedAcrossReplicasStoresEverySampleOnce() async throws {
+        guard MosquittoBroker.isAvailable else { return }
+        let broker = try MosquittoBroker()
+        try broker.start()
+        defer { broker.stop() }
+        let url = try TestPostgres.shared.get().freshDatabase()
+        let folder = try ServerFolder(assets: 4)
+        let migrated = try await offThePool { try folder.run(["migrate", "--store", url]) }
+        #expect(migrated.status == 0, "\(migrated.err)")
+        let admin = try await offThePool { try folder.token("admin", store: url) }
+        var replicas: [ServerProcess] = []
+        for name in ["m1", "m2"] {
+            replicas.append(
+                try await offThePool {
+                    try ServerProcess(
+                        folder, store: url,
+                        arguments: [
+                            "--replica", name, "--mqtt", "mqtt://127.0.0.1:\(broker.port)", "--mqtt-topic", "$share/sluice/sluice/+/telemetry",
+                        ])
+                })
+        }
+        defer { for replica in replicas { replica.stop() } }
+        for replica in replicas {
+            let api = TestAPI(base: replica.url, token: admin)
+            #expect(try await eventually { (try await api.json("GET", "/health"))["mqtt"] as? String == "connected" })
+        }
+        // Each message carries one sample; the broker hands each to one of the two replicas.
+        let messages = 200
+        let publisher = try MQTTPublisher(
+            configuration: MQTTConfiguration(url: "mqtt://127.0.0.1:\(broker.port)", topics: [], clientID: "edge-\(UUID().uuidString.prefix(8))"))
+        try publisher.connect()
+        let start = Date().addingTimeInterval(-60)
+        for i in 0..<messages {
+            let sample = TelemetryBatch.Outgoing(
+                asset: TestCell.assets(4)[i % 4], time: start.addingTimeInterval(Double(i) * 0.1), values: TestCell.normal(i))
+            try publisher.publish(topic: "sluice/cell-a/telemetry", payload: Array(TelemetryBatch.json(samples: [sample]).utf8), qos: 1)
+        }
+        publisher.disconnect()
+        let stored = try await eventually(timeout: .seconds(30)) {
+            let samples = try await sql(url, "SELECT COUNT(*) FROM sample")
+            let waiting = try await sql(url, "SELECT COUNT(*) FROM inbox")
+            return samples == ["\(messages)"] && waiting == ["0"]
+        }
+        #expect(stored, "every published sample stored and scored")
+        #expect(try await sql(url, "SELECT COUNT(*) FROM ingest_batch") == ["\(messages)"], "each message taken by one replica, once")
+        for name in ["m1", "m2"] {
+            #expect(broker.log.contains("Sending PUBLISH to sluice-\(name)"), "the broker shared the messages with \(name)")
+        }
     }
 }
