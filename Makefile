@@ -29,6 +29,9 @@ bench: build
 	$(SLUICE) bench gates
 	$(SLUICE) bench ingest
 	$(SLUICE) bench ingest --clients 4
+	# The same load on PostgreSQL: a private server in a temporary folder, stopped afterwards.
+	dir=$$(mktemp -d); url=$$(scripts/postgres-server.sh start $$dir) && \
+		{ $(SLUICE) bench ingest --store $$url; status=$$?; scripts/postgres-server.sh stop $$dir; exit $$status; }
 
 # Regenerates the sample telemetry and the models shipped in notebooks-data/ and Models/.
 sample: build

@@ -86,10 +86,7 @@ struct PostgresSampleRepository: SampleRepository {
 struct PostgresActionRepository: ActionRepository {
     let link: PostgresLink
 
-    private static let columns = """
-        id, cell, gate, type, mode, state, subject, severity, quantity, unit, correlation_id, model_name, model_version,
-        created_at, expires_at, decided_at, decided_by, reason_code, reason_text, approved_quantity, updated_at, stage, detected_at
-        """
+    private static let columns = SQLiteActionRepository.columns
 
     func insert(_ action: ActionRecord, evidence: String) throws {
         try link.execute("INSERT INTO action (\(Self.columns)) VALUES \(placeholders(rows: 1, columns: 23))", Self.values(action))

@@ -6,7 +6,8 @@ import GRDB
 struct SQLiteActionRepository: ActionRepository {
     let db: Database
 
-    private static let columns = """
+    /// The action table's columns in the order both stores bind them.
+    static let columns = """
         id, cell, gate, type, mode, state, subject, severity, quantity, unit, correlation_id, model_name, model_version,
         created_at, expires_at, decided_at, decided_by, reason_code, reason_text, approved_quantity, updated_at, stage, detected_at
         """
