@@ -14,6 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
             Sources/SluiceServer/openapi.yaml. Telemetry arrives by POST /v1/telemetry, by MQTT (--mqtt) or by
             `sluice replay`. Approved actions go to each cell's ERP/MES (the cell file's erp.url, or --erp-url).
             Stops gracefully on SIGTERM or SIGINT: requests in flight finish, calls in flight are recorded.
+            With --store postgres://… several replicas share one database: any replica takes telemetry and decisions,
+            one replica per cell scores (a lease, taken over within --lease seconds when its holder dies), and each
+            call to the ERP/MES is claimed by one replica. See the README's Scale-out section.
             Create the first admin token with `sluice tokens create --role admin --name <you>`.
             Settings come from the command line, then the environment (SLUICE_*), then the defaults.
             """)
