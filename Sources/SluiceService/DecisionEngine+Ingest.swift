@@ -62,55 +62,24 @@ extension DecisionEngine {
         let (batchID, acceptedSamples, acceptedMovements, duplicates, raised) = try transact { state, session in
             let batchID = try session.samples.insertBatch(
                 IngestBatchRecord(correlationID: correlation, source: principal.name, receivedAt: now))
-            var duplicates: [IngestReport.Rejection] = []
             var raised = Raised()
-            var stored: [ValidSample] = []
-            stored.reserveCapacity(samples.count)
-            for sample in samples {
-                // Only a sample not newer than its asset's latest can be a resend; it is looked up by its time.
-                let newer = state.assets[sample.asset]?.lastTime.map { sample.time > $0 } ?? false
-                if !newer, try session.samples.contains(asset: sample.asset, time: sample.time) {
-                    duplicates.append(
-                        .init(
-                            list: "samples", index: sample.index, subject: sample.asset,
-                            reason: "duplicate: a sample of \(sample.asset) at \(ISOTime.format(sample.time)) is already stored"))
-                    continue
+            let origin = Arrival(batch: batchID, correlation: correlation)
+            let outcome = try storeAndObserve(
+                samples.map { ($0, origin) }, movements.map { ($0, origin) }, now: now, state: &state, session: session, raised: &raised)
+            let duplicates: [IngestReport.Rejection] =
+                outcome.duplicateSamples.map { sample in
+                    .init(
+                        list: "samples", index: sample.index, subject: sample.asset,
+                        reason: "duplicate: a sample of \(sample.asset) at \(ISOTime.format(sample.time)) is already stored")
                 }
-                stored.append(sample)
-            }
-            try session.samples.insert(stored.map { SampleRecord(asset: $0.asset, time: $0.time, values: $0.values, batch: batchID) })
-            let acceptedSamples = stored.count
-            for sample in stored {
-                try observe(sample, correlation: correlation, now: now, state: &state, session: session, raised: &raised)
-            }
-            var touchedMaterials = Set<String>()
-            var acceptedMovements = 0
-            for movement in movements {
-                // A resent movement (an MQTT redelivery, a client's retry) must not draw the stock twice.
-                if try session.materials.containsMovement(
-                    item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time)
-                {
-                    duplicates.append(
-                        .init(
-                            list: "movements", index: movement.index, subject: movement.item,
-                            reason:
-                                "duplicate: this \(movement.kind.rawValue) of \(movement.item) at \(ISOTime.format(movement.time)) is already stored")
-                    )
-                    continue
+                + outcome.duplicateMovements.map { movement in
+                    .init(
+                        list: "movements", index: movement.index, subject: movement.item,
+                        reason: "duplicate: this \(movement.kind.rawValue) of \(movement.item) at \(ISOTime.format(movement.time)) is already stored")
                 }
-                try session.materials.insertMovement(
-                    MovementRecord(
-                        item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time, batch: batchID))
-                try observe(movement, correlation: correlation, now: now, state: &state, session: session, raised: &raised)
-                touchedMaterials.insert(movement.item)
-                acceptedMovements += 1
-            }
+            let (acceptedSamples, acceptedMovements) = (outcome.storedSamples, outcome.storedMovements)
             try session.samples.updateBatchCounts(
                 id: batchID, accepted: acceptedSamples + acceptedMovements, rejected: rejected.count + duplicates.count)
-            for item in touchedMaterials.sorted() {
-                let cell = movements.first { $0.item == item }!.cell
-                try session.materials.save(MaterialRecord(item: item, cell: cell, state: try Self.encode(state.materials[item]!), updatedAt: now))
-            }
             try session.audit.append(
                 AuditEntry(
                     time: now, actor: principal.name, role: principal.role.rawValue, event: "telemetry.accepted", subject: "batch:\(batchID)",
@@ -123,7 +92,7 @@ extension DecisionEngine {
         }
 
         let elapsed = ContinuousClock.now - arrival
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         metrics.batches.increment()
         metrics.samplesAccepted.increment(by: Int64(acceptedSamples))
         metrics.movementsAccepted.increment(by: Int64(acceptedMovements))
@@ -135,6 +104,67 @@ extension DecisionEngine {
         return IngestReport(
             batch: batchID, correlationID: correlation, acceptedSamples: acceptedSamples, acceptedMovements: acceptedMovements, rejected: rejected,
             raised: raised.actions.map(\.id))
+    }
+
+    /// Where a sample or movement came from: its ingest batch and that batch's correlation id.
+    struct Arrival {
+        let batch: Int64
+        let correlation: String
+    }
+
+    /// What ``storeAndObserve(_:_:now:state:session:raised:)`` kept and what it found already stored.
+    struct Stored {
+        var storedSamples = 0
+        var storedMovements = 0
+        var duplicateSamples: [ValidSample] = []
+        var duplicateMovements: [ValidMovement] = []
+    }
+
+    /// Stores the samples and movements not already stored and runs each through the pipeline, in the
+    /// order given (time order, no sample twice); saves the materials the movements moved. Ingest calls it with one batch, a
+    /// cell's scorer with what it took from the inbox.
+    func storeAndObserve(
+        _ samples: [(ValidSample, Arrival)], _ movements: [(ValidMovement, Arrival)], now: Date, state: inout EngineState,
+        session: any StoreSession, raised: inout Raised
+    ) throws -> Stored {
+        var result = Stored()
+        var stored: [(ValidSample, Arrival)] = []
+        stored.reserveCapacity(samples.count)
+        for (sample, arrival) in samples {
+            // Only a sample not newer than its asset's latest can be a resend; it is looked up by its time.
+            let newer = state.assets[sample.asset]?.lastTime.map { sample.time > $0 } ?? false
+            if !newer, try session.samples.contains(asset: sample.asset, time: sample.time) {
+                result.duplicateSamples.append(sample)
+                continue
+            }
+            stored.append((sample, arrival))
+        }
+        try session.samples.insert(stored.map { SampleRecord(asset: $0.0.asset, time: $0.0.time, values: $0.0.values, batch: $0.1.batch) })
+        result.storedSamples = stored.count
+        for (sample, arrival) in stored {
+            try observe(sample, correlation: arrival.correlation, now: now, state: &state, session: session, raised: &raised)
+        }
+        var touched: [String: String] = [:]
+        for (movement, arrival) in movements {
+            // A resent movement (an MQTT redelivery, a client's retry) must not draw the stock twice.
+            if try session.materials.containsMovement(
+                item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time)
+            {
+                result.duplicateMovements.append(movement)
+                continue
+            }
+            try session.materials.insertMovement(
+                MovementRecord(
+                    item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time, batch: arrival.batch))
+            try observe(movement, correlation: arrival.correlation, now: now, state: &state, session: session, raised: &raised)
+            touched[movement.item] = movement.cell
+            result.storedMovements += 1
+        }
+        for (item, cell) in touched.sorted(by: { $0.key < $1.key }) {
+            guard let material = state.materials[item] else { continue }
+            try session.materials.save(MaterialRecord(item: item, cell: cell, state: try Self.encode(material), updatedAt: now))
+        }
+        return result
     }
 
     /// Sends what a transaction raised to the event stream and the metrics.

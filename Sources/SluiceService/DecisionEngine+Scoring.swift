@@ -44,7 +44,7 @@ extension DecisionEngine {
         }
         let elapsed = ContinuousClock.now - arrival
         metrics.batches.increment()
-        metrics.ingestDuration.record(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        metrics.ingestDuration.record(elapsed.inSeconds)
         return IngestReport(
             batch: batchID, correlationID: correlation, acceptedSamples: samples.count, acceptedMovements: movements.count, rejected: rejected,
             raised: [], queued: true)
@@ -85,57 +85,36 @@ extension DecisionEngine {
     }
 
     /// Inbox items through the pipeline, as ingest does with a batch: samples already stored are dropped
-    /// (a resend, or a sample two replicas both accepted), the rest are stored and observed in order.
+    /// (a resend, or a sample two replicas both accepted), the rest are stored and observed in time order.
+    /// Returns how many samples were stored.
     private func process(
         _ items: [InboxRecord], cell: String, now: Date, state: inout EngineState, session: any StoreSession, raised: inout Raised
     ) throws -> Int {
-        var samples: [(ValidSample, InboxRecord)] = []
-        var movements: [(ValidMovement, InboxRecord)] = []
+        var samples: [(ValidSample, Arrival)] = []
+        var movements: [(ValidMovement, Arrival)] = []
+        var seen = Set<String>()
         for item in items {
+            let arrival = Arrival(batch: item.batch, correlation: item.correlationID)
             switch item.kind {
             case "sample":
+                guard seen.insert("\(item.subject)\u{1F}\(item.time.timeIntervalSince1970)").inserted else { continue }
                 let values = try Self.decode([String: Double].self, item.payload, what: "queued sample \(item.id)")
-                samples.append((ValidSample(index: 0, asset: item.subject, cell: cell, time: item.time, values: values), item))
+                samples.append((ValidSample(index: 0, asset: item.subject, cell: cell, time: item.time, values: values), arrival))
             case "movement":
                 let movement = try Self.decode(QueuedMovement.self, item.payload, what: "queued movement \(item.id)")
                 movements.append(
-                    (ValidMovement(index: 0, item: item.subject, cell: cell, kind: movement.kind, quantity: movement.quantity, time: item.time), item)
-                )
+                    (
+                        ValidMovement(index: 0, item: item.subject, cell: cell, kind: movement.kind, quantity: movement.quantity, time: item.time),
+                        arrival
+                    ))
             default:
                 throw StoreError.invalid("queued item \(item.id) is a '\(item.kind)'")
             }
         }
-        var stored: [(ValidSample, InboxRecord)] = []
-        var seen = Set<String>()
-        for (sample, item) in samples.sorted(by: { $0.0.time < $1.0.time }) {
-            let key = "\(sample.asset)\u{1F}\(sample.time.timeIntervalSince1970)"
-            guard seen.insert(key).inserted else { continue }
-            let newer = state.assets[sample.asset]?.lastTime.map { sample.time > $0 } ?? false
-            if !newer, try session.samples.contains(asset: sample.asset, time: sample.time) { continue }
-            stored.append((sample, item))
-        }
-        try session.samples.insert(stored.map { SampleRecord(asset: $0.0.asset, time: $0.0.time, values: $0.0.values, batch: $0.1.batch) })
-        for (sample, item) in stored {
-            try observe(sample, correlation: item.correlationID, now: now, state: &state, session: session, raised: &raised)
-        }
-        var touched = Set<String>()
-        for (movement, item) in movements.sorted(by: { $0.0.time < $1.0.time }) {
-            if try session.materials.containsMovement(
-                item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time)
-            {
-                continue
-            }
-            try session.materials.insertMovement(
-                MovementRecord(item: movement.item, kind: movement.kind.rawValue, quantity: movement.quantity, time: movement.time, batch: item.batch)
-            )
-            try observe(movement, correlation: item.correlationID, now: now, state: &state, session: session, raised: &raised)
-            touched.insert(movement.item)
-        }
-        for item in touched.sorted() {
-            guard let material = state.materials[item] else { continue }
-            try session.materials.save(MaterialRecord(item: item, cell: cell, state: try Self.encode(material), updatedAt: now))
-        }
-        return stored.count
+        return try storeAndObserve(
+            samples.sorted { $0.0.time < $1.0.time }, movements.sorted { $0.0.time < $1.0.time }, now: now, state: &state, session: session,
+            raised: &raised
+        ).storedSamples
     }
 }
 

@@ -25,7 +25,7 @@ public final class Scorer: Service {
     }
 
     public func run() async throws {
-        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) * 1e-18
+        let seconds = lease.inSeconds
         var held = Set<String>()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             for cell in engine.catalog.cells.keys.sorted() {
@@ -51,4 +51,9 @@ public final class Scorer: Service {
             }
         }
     }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

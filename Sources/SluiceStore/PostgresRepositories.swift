@@ -470,10 +470,16 @@ struct PostgresCoordinationRepository: CoordinationRepository {
     func lockCells(_ cells: [String]) throws -> [String: Int64] {
         var versions: [String: Int64] = [:]
         for cell in Set(cells).sorted() {
-            try link.execute("INSERT INTO cell_state (cell) VALUES ($1) ON CONFLICT DO NOTHING", [cell])
+            try ensureRow(cell)
             versions[cell] = try link.query("SELECT version FROM cell_state WHERE cell = $1 FOR UPDATE", [cell])[0].int64("version")
         }
         return versions
+    }
+
+    /// Creates `cell`'s row the first time the cell is seen (a read, not a write, every other time).
+    private func ensureRow(_ cell: String) throws {
+        guard try link.query("SELECT 1 AS found FROM cell_state WHERE cell = $1", [cell]).isEmpty else { return }
+        try link.execute("INSERT INTO cell_state (cell) VALUES ($1) ON CONFLICT DO NOTHING", [cell])
     }
 
     func bumpCells(_ cells: [String]) throws -> [String: Int64] {
@@ -486,7 +492,7 @@ struct PostgresCoordinationRepository: CoordinationRepository {
     }
 
     func acquireLease(cell: String, holder: String, duration: TimeInterval) throws -> ScorerLease {
-        try link.execute("INSERT INTO cell_state (cell) VALUES ($1) ON CONFLICT DO NOTHING", [cell])
+        try ensureRow(cell)
         try link.execute(
             """
             UPDATE cell_state SET lease_until = \(Self.databaseNow) + $3,
