@@ -25,6 +25,7 @@ public final class PostgresStore: Store {
     private let pool: Mutex<Pool>
     private let slots: DispatchSemaphore
     private let size: Int
+    private let statementDeadline: TimeInterval
 
     private struct Pool {
         var idle: [PostgresConnection] = []
@@ -35,12 +36,17 @@ public final class PostgresStore: Store {
 
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`, with
     /// `?sslmode=require` for TLS), keeps up to `connections` connections, and brings its schema up to date.
-    public init(url: String, connections: Int = 8, logger: Logger = Logger(label: "sluice.store")) throws {
+    /// A statement that gets no answer within `statementDeadline` seconds fails as ``StoreError/unavailable(_:_:)``
+    /// and its connection is dropped, so a database that vanished mid-statement never leaves a caller waiting.
+    public init(
+        url: String, connections: Int = 8, statementDeadline: TimeInterval = 30, logger: Logger = Logger(label: "sluice.store")
+    ) throws {
         let parsed = try PostgresURL(url)
         configuration = parsed.configuration
         location = parsed.redacted
         self.logger = logger
         size = max(1, connections)
+        self.statementDeadline = statementDeadline
         pool = Mutex(Pool())
         slots = DispatchSemaphore(value: size)
         try migrate()
@@ -79,8 +85,8 @@ public final class PostgresStore: Store {
             do {
                 result = try body(PostgresSession(link: link))
             } catch {
-                // A broken connection has nothing to roll back; it is dropped when handed back.
-                _ = try? link.execute("ROLLBACK")
+                // A broken connection has nothing to roll back (and would not answer); it is dropped when handed back.
+                if !link.broken { _ = try? link.execute("ROLLBACK") }
                 throw error
             }
             try link.execute("COMMIT")
@@ -88,28 +94,22 @@ public final class PostgresStore: Store {
         }
     }
 
-    /// Lends a connection for `body`, opening one if none is idle; PostgreSQL's errors become ``StoreError``s.
+    /// Lends a connection for `body`, opening one if none is idle. A connection that failed or stopped
+    /// answering is dropped, not handed back: the next call opens a fresh one, so the store recovers by
+    /// itself once the database is back.
     func withConnection<T>(_ body: (PostgresLink) throws -> T) throws -> T {
         guard slots.wait(timeout: .now() + 10) == .success else { throw StoreError.busy(location) }
         defer { slots.signal() }
         let link: PostgresLink
         do {
-            link = PostgresLink(connection: try checkOut(), logger: logger)
+            link = PostgresLink(connection: try checkOut(), location: location, deadline: statementDeadline, logger: logger)
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError.unavailable(location, Self.describe(error))
         }
-        defer { checkIn(link.connection) }
-        do {
-            return try body(link)
-        } catch let error as PSQLError {
-            throw translate(error)
-        } catch let error as PostgresError {
-            throw StoreError.failed(location, "\(error)")
-        } catch let error as ChannelError {
-            throw StoreError.unavailable(location, "\(error)")
-        }
+        defer { checkIn(link.connection, broken: link.broken) }
+        return try body(link)
     }
 
     private func checkOut() throws -> PostgresConnection {
@@ -131,33 +131,17 @@ public final class PostgresStore: Store {
         }
     }
 
-    private func checkIn(_ connection: PostgresConnection) {
+    private func checkIn(_ connection: PostgresConnection, broken: Bool) {
         let keep = pool.withLock { pool -> Bool in
-            guard !pool.closed, !connection.isClosed else {
+            guard !pool.closed, !broken, !connection.isClosed else {
                 pool.open -= 1
                 return false
             }
             pool.idle.append(connection)
             return true
         }
-        if !keep, !connection.isClosed { try? connection.close().wait() }
-    }
-
-    private func translate(_ error: PSQLError) -> StoreError {
-        let state = error.serverInfo?[.sqlState]
-        switch state {
-        case "40001", "40P01", "55P03":
-            // A serialization failure, a deadlock or a lock timeout: the transaction may simply be retried.
-            return .busy(location)
-        case "57P01", "57P02", "57P03":
-            return .unavailable(location, error.serverInfo?[.message] ?? "the server is shutting down")
-        case .some(let state) where state.hasPrefix("08"):
-            return .unavailable(location, error.serverInfo?[.message] ?? "connection failure")
-        case .some:
-            return .failed(location, (error.serverInfo?[.message] ?? "") + " (SQLSTATE \(state ?? ""))")
-        case nil:
-            return .unavailable(location, Self.describe(error))
-        }
+        // Closed without waiting: a connection that stopped answering may not answer its close either.
+        if !keep, !connection.isClosed { connection.close().whenComplete { _ in _ = connection } }
     }
 
     static func describe(_ error: any Error) -> String {
@@ -208,10 +192,23 @@ extension Optional: SQLBindable where Wrapped: SQLBindable {
     var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }
 
-/// One connection, used by one transaction at a time: runs a statement and waits for its rows.
-struct PostgresLink {
+/// One connection, used by one transaction at a time: runs a statement and waits for its rows, at most
+/// `deadline` seconds. PostgreSQL's errors become ``StoreError``s here; one that means the connection is
+/// gone (or a statement that got no answer) marks the link broken, and its connection is not reused.
+final class PostgresLink {
     let connection: PostgresConnection
+    let location: String
+    let deadline: TimeInterval
     let logger: Logger
+    /// The connection failed or stopped answering.
+    private(set) var broken = false
+
+    init(connection: PostgresConnection, location: String, deadline: TimeInterval, logger: Logger) {
+        self.connection = connection
+        self.location = location
+        self.deadline = deadline
+        self.logger = logger
+    }
 
     /// Runs `sql` with `$1, $2, …` bound to `values` and returns its rows.
     @discardableResult
@@ -226,6 +223,11 @@ struct PostgresLink {
     }
 
     private func run(_ sql: String, _ values: [any SQLBindable]) throws -> PostgresQueryResult {
+        // A statement written to a channel that has closed is never answered, so it is not sent at all.
+        guard !broken, !connection.isClosed else {
+            broken = true
+            throw StoreError.unavailable(location, "the connection to the database was closed")
+        }
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
             switch value.sqlValue {
@@ -236,7 +238,51 @@ struct PostgresLink {
             case .null: bindings.appendNull()
             }
         }
-        return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+        let answer = Answer()
+        connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).whenComplete { result in
+            answer.result.withLock { $0 = result }
+            answer.arrived.signal()
+        }
+        guard answer.arrived.wait(timeout: .now() + deadline) == .success, let result = answer.result.withLock({ $0 }) else {
+            broken = true
+            throw StoreError.unavailable(location, "no answer from the database within \(Int(deadline)) s")
+        }
+        do {
+            return try result.get()
+        } catch {
+            let translated = translate(error)
+            if translated.isUnavailable { broken = true }
+            throw translated
+        }
+    }
+
+    /// A statement's result, handed from the event loop to the waiting thread.
+    private final class Answer: Sendable {
+        let result = Mutex<Result<PostgresQueryResult, any Error>?>(nil)
+        let arrived = DispatchSemaphore(value: 0)
+    }
+
+    private func translate(_ error: any Error) -> StoreError {
+        switch error {
+        case let error as PSQLError:
+            let state = error.serverInfo?[.sqlState]
+            switch state {
+            case "40001", "40P01", "55P03":
+                // A serialization failure, a deadlock or a lock timeout: the transaction may simply be retried.
+                return .busy(location)
+            case "57P01", "57P02", "57P03":
+                return .unavailable(location, error.serverInfo?[.message] ?? "the server is shutting down")
+            case .some(let state) where state.hasPrefix("08"):
+                return .unavailable(location, error.serverInfo?[.message] ?? "connection failure")
+            case .some(let state):
+                return .failed(location, (error.serverInfo?[.message] ?? "") + " (SQLSTATE \(state))")
+            case nil:
+                return .unavailable(location, PostgresStore.describe(error))
+            }
+        case let error as StoreError: return error
+        case let error as PostgresError: return .failed(location, "\(error)")
+        default: return .unavailable(location, "\(error)")
+        }
     }
 }
 

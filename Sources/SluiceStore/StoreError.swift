@@ -45,5 +45,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         StoreError(.invalid, "the store holds something unreadable: \(detail)")
     }
 
+    /// The database could not be reached: worth trying again once it is back.
+    public var isUnavailable: Bool { code == .unavailable }
+
     public var description: String { message }
 }

@@ -30,6 +30,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "MQTT topic filter; the cell is the level after sluice/.") var mqttTopic = "sluice/+/telemetry"
     @Option(help: "Attempts before a call to the ERP/MES is dead-lettered.") var dispatchAttempts = 12
     @Option(help: "Seconds before the first retry (doubling after each failure, with jitter).") var retryDelay = 1.0
+    @Option(
+        help:
+            "Longest wait in seconds between two attempts of a call: after an ERP/MES outage, calls go out at most this long after it returns."
+    )
+    var retryMaxDelay = 300.0
     @Flag(help: "Sync the SQLite store at every commit (survives power cuts; slower).") var durable = false
     @Option(help: "This replica's name on a shared PostgreSQL store (env SLUICE_REPLICA; default host-pid).") var replica: String?
     @Option(help: "Seconds a cell's scorer lease lasts unless renewed: the longest a cell waits for another replica to take it over.")
@@ -40,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard dispatchAttempts >= 1 else { throw ValidationError("--dispatch-attempts must be at least 1") }
         guard retryDelay > 0 else { throw ValidationError("--retry-delay must be above 0") }
+        guard retryMaxDelay >= retryDelay else { throw ValidationError("--retry-max-delay must be at least --retry-delay") }
         guard lease >= 1, lease <= 3_600 else { throw ValidationError("--lease must be from 1 to 3600 seconds") }
         _ = try sluice.logLevel(logLevel)
     }
@@ -62,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.dispatch.url = erpURL ?? environment["SLUICE_ERP_URL"]
             configuration.dispatch.maximumAttempts = dispatchAttempts
             configuration.dispatch.baseDelay = retryDelay
+            configuration.dispatch.maximumDelay = retryMaxDelay
             // The ERP/MES credential is read from the environment only, so it never shows in a process list.
             configuration.dispatch.authorization = environment["SLUICE_ERP_AUTHORIZATION"]
             if let mqtt = mqtt ?? environment["SLUICE_MQTT"] { configuration.mqtt = MQTTIngest.Settings(url: mqtt, topics: [mqttTopic]) }

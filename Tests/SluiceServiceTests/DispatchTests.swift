@@ -34,6 +34,35 @@ final class ScriptedTransport: DispatchTransport {
     }
 }
 
+/// A stand-in ERP/MES that cannot be reached until a time on the test's clock, and answers 201 after it.
+final class OutageTransport: DispatchTransport {
+    struct Call: Sendable {
+        let key: String
+        let time: Date
+        let succeeded: Bool
+    }
+
+    let clock: ManualClock
+    let downUntil: Date
+    private let recorded = Mutex<[Call]>([])
+
+    init(clock: ManualClock, downUntil: Date) {
+        self.clock = clock
+        self.downUntil = downUntil
+    }
+
+    var calls: [Call] { recorded.withLock { $0 } }
+
+    func post(url: String, body: String, headers: [(String, String)], timeout: TimeInterval) async throws -> (status: Int, body: String) {
+        let now = clock.now
+        let key = headers.first { $0.0 == "Idempotency-Key" }?.1 ?? ""
+        let up = now >= downUntil
+        recorded.withLock { $0.append(Call(key: key, time: now, succeeded: up)) }
+        guard up else { throw URLError(.cannotConnectToHost) }
+        return (201, "{}")
+    }
+}
+
 @Suite struct DispatchTests {
     /// Failures are the point of these tests: their warnings would only be noise.
     static let quiet: Logger = {
@@ -47,7 +76,9 @@ final class ScriptedTransport: DispatchTransport {
     let olivia = Principal(tokenID: "o", name: "olivia", role: .operator, cell: TestCell.id)
 
     /// An engine with `count` approved maintenance actions, and a dispatcher over it.
-    private func world(approved count: Int, transport: ScriptedTransport, attempts: Int = 4) throws -> (DecisionEngine, Dispatcher, [String]) {
+    private func world(
+        approved count: Int, transport: any DispatchTransport, attempts: Int = 4, baseDelay: TimeInterval = 10
+    ) throws -> (DecisionEngine, Dispatcher, [String]) {
         let engine = try DecisionEngine(store: try SQLiteStore(), catalog: try TestCell.catalog(assets: count), clock: clock.function)
         var ids: [String] = []
         for t in 0..<2 {
@@ -60,7 +91,7 @@ final class ScriptedTransport: DispatchTransport {
         var configuration = DispatchConfiguration()
         configuration.url = "http://erp.test"
         configuration.maximumAttempts = attempts
-        configuration.baseDelay = 10
+        configuration.baseDelay = baseDelay
         let dispatcher = Dispatcher(
             store: engine.store, catalog: engine.catalog, configuration: configuration, transport: transport, events: engine.events,
             metrics: engine.metrics, logger: Self.quiet, clock: clock.function)
@@ -108,6 +139,37 @@ final class ScriptedTransport: DispatchTransport {
         #expect(try engine.action(id, for: olivia).action.state == "acknowledged")
         // Every attempt, the requeued one too, carried the same key.
         #expect(Set(transport.calls.compactMap { $0.headers["Idempotency-Key"] }).count == 1)
+    }
+
+    /// The ERP/MES unreachable for ten minutes, on the default retry settings, in simulated time: the
+    /// dispatcher runs a round every 200 ms, so the clock jumps from one due call to the next plus a round.
+    @Test func aTenMinuteERPOutageLosesNothingAndRecoversWithinTheLongestBackoff() async throws {
+        let defaults = DispatchConfiguration()
+        #expect(defaults.interval == .milliseconds(200))
+        let round: TimeInterval = 0.2
+        let outage: TimeInterval = 600
+        let transport = OutageTransport(clock: clock, downUntil: clock.now.addingTimeInterval(outage))
+        let (engine, dispatcher, ids) = try world(
+            approved: 6, transport: transport, attempts: defaults.maximumAttempts, baseDelay: defaults.baseDelay)
+        let outageEnds = transport.downUntil
+        var acknowledged: [String: Date] = [:]
+        while acknowledged.count < ids.count, clock.now < outageEnds.addingTimeInterval(3_600) {
+            try await dispatcher.dispatchDue()
+            for id in ids where acknowledged[id] == nil {
+                if try engine.action(id, for: olivia).action.state == "acknowledged" { acknowledged[id] = clock.now }
+            }
+            guard let due = try engine.store.read({ try $0.outbox.nextDue() }) else { break }
+            clock.advance(by: max(0, due.timeIntervalSince(clock.now)) + round)
+        }
+        #expect(acknowledged.count == ids.count, "every approved call delivered once the ERP/MES is back")
+        for id in ids { #expect(try engine.action(id, for: olivia).action.state == "acknowledged", "\(id) never dead-lettered") }
+        let recovery = try #require(acknowledged.values.max()).timeIntervalSince(outageEnds)
+        let attempts = transport.calls.count
+        print("ERP/MES down \(Int(outage)) s: \(attempts) attempts for \(ids.count) calls; all delivered \(Int(recovery)) s after it returned")
+        #expect(recovery <= defaults.maximumDelay + 1, "recovered within the longest wait between attempts")
+        let taken = transport.calls.filter(\.succeeded).map(\.key)
+        #expect(taken.count == ids.count && Set(taken).count == ids.count, "each key taken once")
+        #expect(transport.calls.allSatisfy { $0.time <= outageEnds || $0.succeeded }, "no call refused once the ERP/MES was back")
     }
 
     @Test func aRefusedCallIsDeadLetteredAtOnce() async throws {

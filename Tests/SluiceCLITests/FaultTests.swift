@@ -1,0 +1,194 @@
+import Foundation
+import SluiceMQTT
+import SluiceService
+import SluiceTestSupport
+import Testing
+
+/// Faults under replicas on PostgreSQL: the database restarted under load, the broker restarted. Each test
+/// prints its time to recover; RELIABILITY.md records them.
+@Suite(.serialized) struct FaultTests {
+    private func sql(_ url: String, _ statement: String) async throws -> [String] {
+        let result = try await offThePool { try runProgram(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-tAc", statement]) }
+        guard result.status == 0 else { throw TestFailure("psql: \(result.err)") }
+        return result.out.split(separator: "\n").map(String.init)
+    }
+
+    /// What a load client saw: the samples acknowledged (by time in milliseconds), and every status.
+    private struct LoadRecord: Sendable {
+        var acknowledged: [Int64] = []
+        var statuses: [Int: Int] = [:]
+        var firstAcknowledgedAfterRestart: ContinuousClock.Instant?
+    }
+
+    @Test func postgresRestartedUnderLoadKeepsWhatWasAcknowledgedAndRecovers() async throws {
+        // A server of its own: the shared one serves the other tests meanwhile.
+        let postgres = try await offThePool { try TestPostgres() }
+        defer { try? postgres.stop() }
+        let url = try await offThePool { try postgres.freshDatabase() }
+        let erp = try await RunningSink()
+        defer { erp.stop() }
+        erp.sink.setDelay(.milliseconds(300))
+        let assets = 4
+        let folder = try ServerFolder(assets: assets, erpURL: erp.url)
+        #expect(try await offThePool { try folder.run(["migrate", "--store", url]) }.status == 0)
+        let edge = try await offThePool { try folder.token("edge", store: url) }
+        let operatorToken = try await offThePool { try folder.token("operator", store: url) }
+        var replicas: [ServerProcess] = []
+        for name in ["p1", "p2"] {
+            replicas.append(
+                try await offThePool {
+                    try ServerProcess(folder, store: url, arguments: ["--replica", name, "--lease", "2", "--retry-delay", "0.2"])
+                })
+        }
+        defer { for replica in replicas { replica.stop() } }
+        let apis = replicas.map { TestAPI(base: $0.url, token: edge) }
+        let decide = TestAPI(base: replicas[0].url, token: operatorToken)
+
+        // Approved actions whose calls are in flight when the database goes.
+        let start = Date().addingTimeInterval(-3_600)
+        let faulty = TelemetryBatch.json(samples: TestCell.assets(assets).map { .init(asset: $0, time: start, values: TestCell.faulty(0)) })
+        _ = try await apis[0].json("POST", "/v1/telemetry", body: faulty)
+        var ids: [String] = []
+        #expect(
+            try await eventually {
+                ids =
+                    ((try await decide.json("GET", "/v1/actions?state=pending"))["actions"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+                    ?? []
+                return ids.count == assets
+            })
+        for id in ids { _ = try await decide.json("POST", "/v1/actions/\(id)/approve", body: "{}") }
+
+        // Two clients send one sample per asset per request, a second apart in telemetry time, to both replicas.
+        let record = Locked(LoadRecord())
+        let restartedAt = Locked<ContinuousClock.Instant?>(nil)
+        let stop = Locked(false)
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for client in 0..<2 {
+                    group.addTask {
+                        var step = 0
+                        while !stop.withLock({ $0 }) {
+                            step += 1
+                            let time = start.addingTimeInterval(Double(step * 2 + client))
+                            let body = TelemetryBatch.json(
+                                samples: TestCell.assets(assets).map { .init(asset: $0, time: time, values: TestCell.normal(step)) })
+                            let status = (try? await apis[(step + client) % 2].call("POST", "/v1/telemetry", body: body).status) ?? -1
+                            let now = ContinuousClock.now
+                            record.withLock { record in
+                                record.statuses[status, default: 0] += 1
+                                guard status == 200 else { return }
+                                record.acknowledged.append(AuditChainTime.ms(time))
+                                if let restarted = restartedAt.withLock({ $0 }), now > restarted, record.firstAcknowledgedAfterRestart == nil {
+                                    record.firstAcknowledgedAfterRestart = now
+                                }
+                            }
+                            try? await Task.sleep(for: .milliseconds(20))
+                        }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .seconds(2))
+        _ = try await eventually { !erp.sink.calls.isEmpty }
+        try await offThePool { try postgres.kill() }
+        let before = record.withLock { $0.acknowledged.count }
+        try await Task.sleep(for: .seconds(3))
+        try await offThePool { try postgres.restart() }
+        let restarted = ContinuousClock.now
+        restartedAt.withLock { $0 = restarted }
+        let resumed = try await eventually(timeout: .seconds(30)) { record.withLock { $0.firstAcknowledgedAfterRestart != nil } }
+        #expect(resumed, "ingest resumed after the restart")
+        try await Task.sleep(for: .seconds(2))
+        stop.withLock { $0 = true }
+        await load.value
+
+        // Every acknowledged sample is stored, once; scoring catches up; every call is delivered, each key taken once.
+        let seen = record.withLock { $0 }
+        let drained = try await eventually(timeout: .seconds(30)) { try await sql(url, "SELECT COUNT(*) FROM inbox") == ["0"] }
+        let scoredAt = ContinuousClock.now
+        #expect(drained, "the scorer emptied the inbox")
+        let stored = Set(try await sql(url, "SELECT DISTINCT time FROM sample").compactMap { Int64($0) })
+        let missing = Set(seen.acknowledged).subtracting(stored)
+        #expect(missing.isEmpty, "\(missing.count) acknowledged batches missing")
+        let duplicates = try await sql(url, "SELECT asset, time FROM sample GROUP BY asset, time HAVING COUNT(*) > 1")
+        #expect(duplicates.isEmpty, "no sample stored twice")
+        let unexpected = seen.statuses.keys.filter { $0 != 200 && $0 != 503 }
+        #expect(unexpected.isEmpty, "while the database was down, requests were answered 503 (try again), never 500: \(seen.statuses)")
+        let delivered = try await eventually(timeout: .seconds(60)) {
+            (try await decide.json("GET", "/v1/actions?state=acknowledged"))["actions"].flatMap { $0 as? [Any] }?.count == assets
+        }
+        #expect(delivered, "every approved call reached the ERP/MES")
+        let firstTakes = erp.sink.calls.filter { !$0.duplicate }.map(\.key)
+        #expect(firstTakes.count == assets && Set(firstTakes) == Set(ids.map { "sluice-\($0)" }), "each key acted on once")
+        #expect(try await offThePool { try folder.run(["audit", "verify", "--store", url]) }.status == 0, "the audit chain is whole")
+        let ingestRecovery = try #require(seen.firstAcknowledgedAfterRestart) - restarted
+        print(
+            """
+            PostgreSQL restarted under load: \(seen.acknowledged.count) batches acknowledged (\(before) before the crash), \
+            statuses \(seen.statuses.sorted { $0.key < $1.key }); ingest acknowledged again \(ingestRecovery) after the restart, \
+            inbox drained \(scoredAt - restarted) after it
+            """)
+        #expect(ingestRecovery < .seconds(5), "ingest back within 5 s of the database")
+    }
+
+    @Test func brokerRestartedUnderReplicasLosesNothingTheyAcknowledged() async throws {
+        guard MosquittoBroker.isAvailable else { return }
+        let broker = try MosquittoBroker()
+        try broker.start()
+        defer { broker.stop() }
+        let url = try TestPostgres.shared.get().freshDatabase()
+        let folder = try ServerFolder(assets: 4)
+        #expect(try await offThePool { try folder.run(["migrate", "--store", url]) }.status == 0)
+        let admin = try await offThePool { try folder.token("admin", store: url) }
+        var replicas: [ServerProcess] = []
+        for name in ["b1", "b2"] {
+            replicas.append(
+                try await offThePool {
+                    try ServerProcess(
+                        folder, store: url,
+                        arguments: [
+                            "--replica", name, "--mqtt", "mqtt://127.0.0.1:\(broker.port)", "--mqtt-topic", "$share/sluice/sluice/+/telemetry",
+                        ])
+                })
+        }
+        defer { for replica in replicas { replica.stop() } }
+        let apis = replicas.map { TestAPI(base: $0.url, token: admin) }
+        // /health answers 503 (degraded) while MQTT is disconnected; its body says so either way.
+        func connected() async throws -> Bool {
+            for api in apis where !(try await api.call("GET", "/health").body.contains(#""mqtt":"connected""#)) { return false }
+            return true
+        }
+        #expect(try await eventually { try await connected() })
+
+        let start = Date().addingTimeInterval(-600)
+        func publish(_ range: Range<Int>) throws {
+            let publisher = try MQTTPublisher(
+                configuration: MQTTConfiguration(url: "mqtt://127.0.0.1:\(broker.port)", topics: [], clientID: "edge-\(UUID().uuidString.prefix(8))"))
+            try publisher.connect()
+            for i in range {
+                let sample = TelemetryBatch.Outgoing(
+                    asset: TestCell.assets(4)[i % 4], time: start.addingTimeInterval(Double(i) * 0.1), values: TestCell.normal(i))
+                try publisher.publish(topic: "sluice/cell-a/telemetry", payload: Array(TelemetryBatch.json(samples: [sample]).utf8), qos: 1)
+            }
+            publisher.disconnect()
+        }
+        func stored(_ count: Int) async throws -> Bool {
+            try await eventually(timeout: .seconds(30)) { try await sql(url, "SELECT COUNT(*) FROM sample") == ["\(count)"] }
+        }
+        try publish(0..<100)
+        #expect(try await stored(100))
+
+        broker.stop()
+        #expect(try await eventually { !(try await connected()) }, "the replicas report the broker gone on /health")
+        try await Task.sleep(for: .seconds(2))
+        try broker.start()
+        let restarted = ContinuousClock.now
+        #expect(try await eventually { try await connected() }, "both replicas reconnected and subscribed again")
+        let reconnected = ContinuousClock.now - restarted
+        try publish(100..<200)
+        #expect(try await stored(200), "the messages after the restart are stored too")
+        #expect(try await sql(url, "SELECT COUNT(*) FROM ingest_batch") == ["200"], "each message taken once")
+        print("broker restarted under two replicas: both subscribed again \(reconnected) after it came back; 200 of 200 samples stored once")
+        #expect(reconnected < .seconds(12), "reconnected within the longest reconnect wait (10 s) and a poll")
+    }
+}
