@@ -249,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "SluiceServiceTests",
             dependencies: [
-                "SluiceAnomaly", "SluiceGates", "SluiceService", "SluiceSimulation", "SluiceStore", "SluiceTestSupport",
+                "SluiceAnomaly", "SluiceGates", "SluiceService", "SluiceSimulation", "SluiceStore", "SluiceTelemetry", "SluiceTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
