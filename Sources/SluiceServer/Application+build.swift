@@ -1,7 +1,9 @@
 import Foundation
 public import Hummingbird
+import HummingbirdTLS
 public import Logging
 import NIOCore
+public import NIOSSL
 public import SluiceService
 import SluiceStore
 
@@ -13,12 +15,15 @@ public struct APIServices: Sendable {
     public var tokens: TokenAuthority
     /// Health of the MQTT subscription, if there is one: nil when MQTT is off.
     public var mqttConnected: (@Sendable () -> Bool)?
+    /// The session cookie is marked `Secure` (sent over HTTPS only): on when the server speaks TLS.
+    public var secureCookies: Bool
 
     /// The services.
-    public init(engine: DecisionEngine, tokens: TokenAuthority, mqttConnected: (@Sendable () -> Bool)? = nil) {
+    public init(engine: DecisionEngine, tokens: TokenAuthority, mqttConnected: (@Sendable () -> Bool)? = nil, secureCookies: Bool = false) {
         self.engine = engine
         self.tokens = tokens
         self.mqttConnected = mqttConnected
+        self.secureCookies = secureCookies
     }
 }
 
@@ -42,16 +47,21 @@ public func buildRouter(_ services: APIServices) -> Router<SluiceRequestContext>
     AdminController(engine: services.engine, tokens: services.tokens).addRoutes(to: api)
     EventsController(engine: services.engine).addRoutes(to: api)
     ReportsController(engine: services.engine).addRoutes(to: api)
-    WebController(engine: services.engine, tokens: services.tokens).addRoutes(to: router)
+    WebController(engine: services.engine, tokens: services.tokens, secureCookies: services.secureCookies).addRoutes(to: router)
     return router
 }
 
 /// The HTTP server as a service of a `ServiceGroup`.
+///
+/// With `tls`, the listener speaks HTTPS only (and, when the configuration names client authorities,
+/// requires a client certificate from one of them).
 public func buildApplication(
-    _ services: APIServices, host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+    _ services: APIServices, host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     Application(
         router: buildRouter(services),
+        server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
         configuration: .init(address: .hostname(host, port: port), serverName: "sluice"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger)

@@ -33,6 +33,8 @@ public struct RuntimeConfiguration: Sendable {
     public var dispatch = DispatchConfiguration()
     /// The MQTT subscription, if any.
     public var mqtt: MQTTIngest.Settings?
+    /// HTTPS (and mutual TLS) for the listener; nil: plain HTTP.
+    public var tls: TLSSettings?
 
     /// The defaults.
     public init() {}
@@ -86,8 +88,10 @@ public final class SluiceRuntime: Sendable {
     public func run(companions: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         var connected: (@Sendable () -> Bool)?
         if let mqtt { connected = { mqtt.isConnected } }
-        let services = APIServices(engine: engine, tokens: tokens, mqttConnected: connected)
-        let app = buildApplication(services, host: configuration.host, port: configuration.port, logger: logger, onServerRunning: onServerRunning)
+        let services = APIServices(engine: engine, tokens: tokens, mqttConnected: connected, secureCookies: configuration.tls != nil)
+        let app = try buildApplication(
+            services, host: configuration.host, port: configuration.port, tls: try configuration.tls?.configuration(), logger: logger,
+            onServerRunning: onServerRunning)
         var group: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: dispatcher),
             .init(service: ExpirySweeper(engine: engine, logger: logger)),

@@ -15,8 +15,13 @@ import SluiceWeb
 struct WebController {
     let engine: DecisionEngine
     let tokens: TokenAuthority
+    /// The cookie goes over HTTPS only (the server speaks TLS).
+    let secureCookies: Bool
 
     static let cookie = "sluice_session"
+
+    /// The session cookie's attributes.
+    private var cookieAttributes: String { "Path=/ui; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : "") }
 
     func addRoutes(to router: Router<SluiceRequestContext>) {
         router.get("ui") { request, _ in try page(request) { redirect(to: $0.role == .operator ? "/ui/queue" : "/ui/report") } }
@@ -24,7 +29,7 @@ struct WebController {
         router.post("ui/sign-in", use: signIn)
         router.post("ui/sign-out") { _, _ in
             var response = redirect(to: "/ui/sign-in")
-            response.headers[.setCookie] = "\(Self.cookie)=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0"
+            response.headers[.setCookie] = "\(Self.cookie)=; \(cookieAttributes); Max-Age=0"
             return response
         }
         router.get("ui/queue") { request, _ in
@@ -112,7 +117,7 @@ struct WebController {
         }
         var response = redirect(to: principal.role == .operator ? "/ui/queue" : "/ui/report")
         // The token itself is the session: revoking it ends every browser signed in with it.
-        response.headers[.setCookie] = "\(Self.cookie)=\(token); Path=/ui; HttpOnly; SameSite=Strict; Max-Age=43200"
+        response.headers[.setCookie] = "\(Self.cookie)=\(token); \(cookieAttributes); Max-Age=43200"
         return response
     }
 

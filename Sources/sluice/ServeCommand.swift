@@ -17,6 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
             With --store postgres://… several replicas share one database: any replica takes telemetry and decisions,
             one replica per cell scores (a lease, taken over within --lease seconds when its holder dies), and each
             call to the ERP/MES is claimed by one replica. See the README's Scale-out section.
+            With --tls-certificate and --tls-key the server speaks HTTPS only, and the sign-in cookie is sent over HTTPS
+            only; with --tls-client-ca as well, every client (edge devices, browsers, `sluice` commands) must present a
+            certificate signed by one of those authorities (mutual TLS), and its token is still checked.
             Create the first admin token with `sluice tokens create --role admin --name <you>`.
             Settings come from the command line, then the environment (SLUICE_*), then the defaults.
             """)
@@ -39,6 +42,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "This replica's name on a shared PostgreSQL store (env SLUICE_REPLICA; default host-pid).") var replica: String?
     @Option(help: "Seconds a cell's scorer lease lasts unless renewed: the longest a cell waits for another replica to take it over.")
     var lease = 10.0
+    @Option(help: "PEM certificate chain: serve HTTPS instead of HTTP, with --tls-key (env SLUICE_TLS_CERTIFICATE).")
+    var tlsCertificate: String?
+    @Option(help: "PEM private key of --tls-certificate (env SLUICE_TLS_KEY).") var tlsKey: String?
+    @Option(
+        help: "PEM file of the authorities that sign client certificates: every client must present one (mutual TLS; env SLUICE_TLS_CLIENT_CA)."
+    )
+    var tlsClientCA: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
@@ -72,10 +82,29 @@ struct ServeCommand: AsyncParsableCommand {
             // The ERP/MES credential is read from the environment only, so it never shows in a process list.
             configuration.dispatch.authorization = environment["SLUICE_ERP_AUTHORIZATION"]
             if let mqtt = mqtt ?? environment["SLUICE_MQTT"] { configuration.mqtt = MQTTIngest.Settings(url: mqtt, topics: [mqttTopic]) }
+            configuration.tls = try tlsSettings(environment)
             let runtime = try SluiceRuntime(configuration: configuration, logger: logger)
+            let scheme = configuration.tls == nil ? "http" : "https"
             try await runtime.run { port in
-                say("sluice serving http://\(host):\(port) (store \(runtime.store.location))")
+                say("sluice serving \(scheme)://\(host):\(port) (store \(runtime.store.location))")
             }
+        }
+    }
+}
+
+extension ServeCommand {
+    /// The TLS settings from the options or the environment; a key without a certificate (or the reverse) is an error.
+    func tlsSettings(_ environment: [String: String]) throws -> TLSSettings? {
+        let certificate = tlsCertificate ?? environment["SLUICE_TLS_CERTIFICATE"]
+        let key = tlsKey ?? environment["SLUICE_TLS_KEY"]
+        let clientCA = tlsClientCA ?? environment["SLUICE_TLS_CLIENT_CA"]
+        switch (certificate, key) {
+        case (let certificate?, let key?): return TLSSettings(certificate: certificate, privateKey: key, clientCA: clientCA)
+        case (nil, nil):
+            guard clientCA == nil else { throw ValidationError("--tls-client-ca needs --tls-certificate and --tls-key: mutual TLS is TLS first") }
+            return nil
+        case (_?, nil): throw ValidationError("--tls-certificate needs --tls-key, the certificate's private key")
+        case (nil, _?): throw ValidationError("--tls-key needs --tls-certificate, the server's certificate")
         }
     }
 }

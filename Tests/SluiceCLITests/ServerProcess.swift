@@ -80,16 +80,32 @@ final class ServerProcess: Sendable {
     let process: Process
     let port: Int
     private let output: Locked<String>
+    private let errors: Locked<String>
 
-    /// Starts the server in `folder` (on its SQLite file, or on `store`) and waits until it listens.
-    init(_ folder: ServerFolder, store: String? = nil, arguments: [String] = []) throws {
+    /// Starts the server in `folder` (on its SQLite file, or on `store`) and waits until it listens. With
+    /// `keepingLogs`, its standard error (the logs) is kept for ``logs``; otherwise it is dropped.
+    init(
+        _ folder: ServerFolder, store: String? = nil, arguments: [String] = [], environment: [String: String] = [:], keepingLogs: Bool = false
+    ) throws {
         let process = Process()
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent("sluice")
-        process.arguments = ["serve", "--store", store ?? folder.store, "--port", "0", "--log-level", "warning"] + arguments
+        let level = arguments.contains("--log-level") ? [] : ["--log-level", "warning"]
+        process.arguments = ["serve", "--store", store ?? folder.store, "--port", "0"] + level + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        let errors = Locked("")
+        if keepingLogs {
+            let err = Pipe()
+            process.standardError = err
+            err.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if !data.isEmpty { errors.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+            }
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         let output = Locked("")
         let ready = DispatchSemaphore(value: 0)
         out.fileHandleForReading.readabilityHandler = { handle in
@@ -114,9 +130,13 @@ final class ServerProcess: Sendable {
         self.process = process
         self.port = port
         self.output = output
+        self.errors = errors
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
+
+    /// What the server printed and logged so far (its logs only when started `keepingLogs`).
+    var logs: String { output.withLock { $0 } + errors.withLock { $0 } }
 
     /// Kills the process with SIGKILL: no shutdown, no flush.
     func kill() {
