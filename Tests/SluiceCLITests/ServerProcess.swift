@@ -156,10 +156,11 @@ struct TestAPI: Sendable {
     let base: String
     let token: String
 
-    func call(_ method: String, _ path: String, body: String? = nil) async throws -> (status: Int, body: String) {
+    func call(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: base + path)
         request.method = .init(rawValue: method)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
