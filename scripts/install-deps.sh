@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Sluice builds and tests against, when any is missing: the Debian packages it needs
 # (BLAS/LAPACK, libmosquitto, the Mosquitto broker the MQTT tests start, and the PostgreSQL server the
-# store and replica tests start in a temporary folder), and the ones the browser test
+# store and replica tests start in a temporary folder, with its pg_dump), sqlite3 and openssl (the runbook
+# and TLS tests back up a store and make certificates), and the ones the browser test
 # of the operator page uses (chromium, chromium-driver, and Selenium from PyPI).
 # As root it installs them; otherwise it prints the one command to run, and fails only when a package the
 # build needs is missing (without the browser packages, the browser test is skipped and says why).
 set -euo pipefail
 
-required=(libopenblas-dev liblapacke-dev pkg-config libmosquitto-dev mosquitto postgresql)
+required=(libopenblas-dev liblapacke-dev pkg-config libmosquitto-dev mosquitto postgresql sqlite3 openssl)
 browser=(chromium chromium-driver)
 
 missing_of() {
