@@ -7,12 +7,6 @@ import Testing
 /// Faults under replicas on PostgreSQL: the database restarted under load, the broker restarted. Each test
 /// prints its time to recover; RELIABILITY.md records them.
 @Suite(.serialized) struct FaultTests {
-    private func sql(_ url: String, _ statement: String) async throws -> [String] {
-        let result = try await offThePool { try runProgram(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-tAc", statement]) }
-        guard result.status == 0 else { throw TestFailure("psql: \(result.err)") }
-        return result.out.split(separator: "\n").map(String.init)
-    }
-
     /// What a load client saw: the samples acknowledged (by time in milliseconds), and every status.
     private struct LoadRecord: Sendable {
         var acknowledged: [Int64] = []
@@ -104,13 +98,13 @@ import Testing
 
         // Every acknowledged sample is stored, once; scoring catches up; every call is delivered, each key taken once.
         let seen = record.withLock { $0 }
-        let drained = try await eventually(timeout: .seconds(30)) { try await sql(url, "SELECT COUNT(*) FROM inbox") == ["0"] }
+        let drained = try await eventually(timeout: .seconds(30)) { try await psql(url, "SELECT COUNT(*) FROM inbox") == ["0"] }
         let scoredAt = ContinuousClock.now
         #expect(drained, "the scorer emptied the inbox")
-        let stored = Set(try await sql(url, "SELECT DISTINCT time FROM sample").compactMap { Int64($0) })
+        let stored = Set(try await psql(url, "SELECT DISTINCT time FROM sample").compactMap { Int64($0) })
         let missing = Set(seen.acknowledged).subtracting(stored)
         #expect(missing.isEmpty, "\(missing.count) acknowledged batches missing")
-        let duplicates = try await sql(url, "SELECT asset, time FROM sample GROUP BY asset, time HAVING COUNT(*) > 1")
+        let duplicates = try await psql(url, "SELECT asset, time FROM sample GROUP BY asset, time HAVING COUNT(*) > 1")
         #expect(duplicates.isEmpty, "no sample stored twice")
         let unexpected = seen.statuses.keys.filter { $0 != 200 && $0 != 503 }
         #expect(unexpected.isEmpty, "while the database was down, requests were answered 503 (try again), never 500: \(seen.statuses)")
@@ -140,17 +134,7 @@ import Testing
         let folder = try ServerFolder(assets: 4)
         #expect(try await offThePool { try folder.run(["migrate", "--store", url]) }.status == 0)
         let admin = try await offThePool { try folder.token("admin", store: url) }
-        var replicas: [ServerProcess] = []
-        for name in ["b1", "b2"] {
-            replicas.append(
-                try await offThePool {
-                    try ServerProcess(
-                        folder, store: url,
-                        arguments: [
-                            "--replica", name, "--mqtt", "mqtt://127.0.0.1:\(broker.port)", "--mqtt-topic", "$share/sluice/sluice/+/telemetry",
-                        ])
-                })
-        }
+        let replicas = try await sharedSubscriptionReplicas(folder, store: url, broker: broker, names: ["b1", "b2"])
         defer { for replica in replicas { replica.stop() } }
         let apis = replicas.map { TestAPI(base: $0.url, token: admin) }
         // /health answers 503 (degraded) while MQTT is disconnected; its body says so either way.
@@ -161,21 +145,10 @@ import Testing
         #expect(try await eventually { try await connected() })
 
         let start = Date().addingTimeInterval(-600)
-        func publish(_ range: Range<Int>) throws {
-            let publisher = try MQTTPublisher(
-                configuration: MQTTConfiguration(url: "mqtt://127.0.0.1:\(broker.port)", topics: [], clientID: "edge-\(UUID().uuidString.prefix(8))"))
-            try publisher.connect()
-            for i in range {
-                let sample = TelemetryBatch.Outgoing(
-                    asset: TestCell.assets(4)[i % 4], time: start.addingTimeInterval(Double(i) * 0.1), values: TestCell.normal(i))
-                try publisher.publish(topic: "sluice/cell-a/telemetry", payload: Array(TelemetryBatch.json(samples: [sample]).utf8), qos: 1)
-            }
-            publisher.disconnect()
-        }
         func stored(_ count: Int) async throws -> Bool {
-            try await eventually(timeout: .seconds(30)) { try await sql(url, "SELECT COUNT(*) FROM sample") == ["\(count)"] }
+            try await eventually(timeout: .seconds(30)) { try await psql(url, "SELECT COUNT(*) FROM sample") == ["\(count)"] }
         }
-        try publish(0..<100)
+        try publishSamples(0..<100, to: broker, start: start)
         #expect(try await stored(100))
 
         broker.stop()
@@ -185,9 +158,9 @@ import Testing
         let restarted = ContinuousClock.now
         #expect(try await eventually { try await connected() }, "both replicas reconnected and subscribed again")
         let reconnected = ContinuousClock.now - restarted
-        try publish(100..<200)
+        try publishSamples(100..<200, to: broker, start: start)
         #expect(try await stored(200), "the messages after the restart are stored too")
-        #expect(try await sql(url, "SELECT COUNT(*) FROM ingest_batch") == ["200"], "each message taken once")
+        #expect(try await psql(url, "SELECT COUNT(*) FROM ingest_batch") == ["200"], "each message taken once")
         print("broker restarted under two replicas: both subscribed again \(reconnected) after it came back; 200 of 200 samples stored once")
         #expect(reconnected < .seconds(12), "reconnected within the longest reconnect wait (10 s) and a poll")
     }

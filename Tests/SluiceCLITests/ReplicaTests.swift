@@ -7,13 +7,6 @@ import Testing
 /// Three `sluice serve` replicas on one PostgreSQL database, behind no balancer: each request goes to
 /// whichever replica the test picks, as a round-robin balancer would send it.
 @Suite(.serialized) struct ReplicaTests {
-    /// Runs one statement with psql and returns its rows, one per line.
-    private func sql(_ url: String, _ statement: String) async throws -> [String] {
-        let result = try await offThePool { try runProgram(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-tAc", statement]) }
-        guard result.status == 0 else { throw TestFailure("psql: \(result.err)") }
-        return result.out.split(separator: "\n").map(String.init)
-    }
-
     @Test func threeReplicasRaiseNoDuplicateLoseNoApprovalDispatchOnceAndTakeOverTheScorer() async throws {
         let postgres = try TestPostgres.shared.get()
         let url = try postgres.freshDatabase()
@@ -54,9 +47,9 @@ import Testing
         }
         #expect(raised, "the scorer raised the actions")
         try await Task.sleep(for: .milliseconds(500))
-        let rows = try await sql(url, "SELECT subject, COUNT(*) FROM action GROUP BY subject HAVING COUNT(*) > 1")
+        let rows = try await psql(url, "SELECT subject, COUNT(*) FROM action GROUP BY subject HAVING COUNT(*) > 1")
         #expect(rows.isEmpty, "no asset has two actions for one detection: \(rows)")
-        #expect(try await sql(url, "SELECT COUNT(*) FROM sample") == ["\(assets)"], "the resent samples were stored once")
+        #expect(try await psql(url, "SELECT COUNT(*) FROM sample") == ["\(assets)"], "the resent samples were stored once")
 
         // Every action approved twice at once, on two different replicas: one approval wins, the other is told so.
         for (index, id) in ids.enumerated() {
@@ -68,18 +61,18 @@ import Testing
             let statuses = try await [a.status, b.status].sorted()
             #expect(statuses == [200, 409], "\(id): \(statuses)")
         }
-        #expect(try await sql(url, "SELECT COUNT(*) FROM decision WHERE decision = 'approved'") == ["\(assets)"], "one approval each, none lost")
+        #expect(try await psql(url, "SELECT COUNT(*) FROM decision WHERE decision = 'approved'") == ["\(assets)"], "one approval each, none lost")
 
         // Kill the replica holding the cell's scorer lease while calls to the ERP/MES are in flight.
         _ = try await eventually { !erp.sink.calls.isEmpty }
-        let holder = try #require(try await sql(url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL").first)
+        let holder = try #require(try await psql(url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL").first)
         let killedAt = ContinuousClock.now
         replicas[holder]!.kill()
         replicas[holder] = nil
         let survivor = replicas.keys.sorted().first!
         var takeover: Duration?
         _ = try await eventually(timeout: .seconds(3 * lease)) {
-            let current = try await sql(
+            let current = try await psql(
                 url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL AND lease_until > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT"
             )
             if let next = current.first, next != holder {
@@ -124,17 +117,7 @@ import Testing
         let migrated = try await offThePool { try folder.run(["migrate", "--store", url]) }
         #expect(migrated.status == 0, "\(migrated.err)")
         let admin = try await offThePool { try folder.token("admin", store: url) }
-        var replicas: [ServerProcess] = []
-        for name in ["m1", "m2"] {
-            replicas.append(
-                try await offThePool {
-                    try ServerProcess(
-                        folder, store: url,
-                        arguments: [
-                            "--replica", name, "--mqtt", "mqtt://127.0.0.1:\(broker.port)", "--mqtt-topic", "$share/sluice/sluice/+/telemetry",
-                        ])
-                })
-        }
+        let replicas = try await sharedSubscriptionReplicas(folder, store: url, broker: broker, names: ["m1", "m2"])
         defer { for replica in replicas { replica.stop() } }
         for replica in replicas {
             let api = TestAPI(base: replica.url, token: admin)
@@ -142,23 +125,14 @@ import Testing
         }
         // Each message carries one sample; the broker hands each to one of the two replicas.
         let messages = 200
-        let publisher = try MQTTPublisher(
-            configuration: MQTTConfiguration(url: "mqtt://127.0.0.1:\(broker.port)", topics: [], clientID: "edge-\(UUID().uuidString.prefix(8))"))
-        try publisher.connect()
-        let start = Date().addingTimeInterval(-60)
-        for i in 0..<messages {
-            let sample = TelemetryBatch.Outgoing(
-                asset: TestCell.assets(4)[i % 4], time: start.addingTimeInterval(Double(i) * 0.1), values: TestCell.normal(i))
-            try publisher.publish(topic: "sluice/cell-a/telemetry", payload: Array(TelemetryBatch.json(samples: [sample]).utf8), qos: 1)
-        }
-        publisher.disconnect()
+        try publishSamples(0..<messages, to: broker, start: Date().addingTimeInterval(-60))
         let stored = try await eventually(timeout: .seconds(30)) {
-            let samples = try await sql(url, "SELECT COUNT(*) FROM sample")
-            let waiting = try await sql(url, "SELECT COUNT(*) FROM inbox")
+            let samples = try await psql(url, "SELECT COUNT(*) FROM sample")
+            let waiting = try await psql(url, "SELECT COUNT(*) FROM inbox")
             return samples == ["\(messages)"] && waiting == ["0"]
         }
         #expect(stored, "every published sample stored and scored")
-        #expect(try await sql(url, "SELECT COUNT(*) FROM ingest_batch") == ["\(messages)"], "each message taken by one replica, once")
+        #expect(try await psql(url, "SELECT COUNT(*) FROM ingest_batch") == ["\(messages)"], "each message taken by one replica, once")
         for name in ["m1", "m2"] {
             #expect(broker.log.contains("Sending PUBLISH to sluice-\(name)"), "the broker shared the messages with \(name)")
         }

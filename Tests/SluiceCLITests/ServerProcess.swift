@@ -2,7 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
+import SluiceMQTT
 import SluiceServer
+import SluiceService
 import SluiceTestSupport
 import Synchronization
 
@@ -208,4 +210,39 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -
         try await Task.sleep(for: .milliseconds(100))
     }
     return try await condition()
+}
+
+/// Runs one statement with psql on `url` and returns its rows, one per line.
+func psql(_ url: String, _ statement: String) async throws -> [String] {
+    let result = try await offThePool { try runProgram(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-tAc", statement]) }
+    guard result.status == 0 else { throw TestFailure("psql: \(result.err)") }
+    return result.out.split(separator: "\n").map(String.init)
+}
+
+/// Replicas named `names` on the store at `url`, each taking MQTT from `broker` through one shared subscription.
+func sharedSubscriptionReplicas(_ folder: ServerFolder, store url: String, broker: MosquittoBroker, names: [String]) async throws -> [ServerProcess] {
+    var replicas: [ServerProcess] = []
+    for name in names {
+        replicas.append(
+            try await offThePool {
+                try ServerProcess(
+                    folder, store: url,
+                    arguments: ["--replica", name, "--mqtt", "mqtt://127.0.0.1:\(broker.port)", "--mqtt-topic", "$share/sluice/sluice/+/telemetry"])
+            })
+    }
+    return replicas
+}
+
+/// Publishes messages `range` at QoS 1 on cell A's topic, one sample each: message i is asset i mod 4, at
+/// `start` plus i × 0.1 s.
+func publishSamples(_ range: Range<Int>, to broker: MosquittoBroker, start: Date) throws {
+    let publisher = try MQTTPublisher(
+        configuration: MQTTConfiguration(url: "mqtt://127.0.0.1:\(broker.port)", topics: [], clientID: "edge-\(UUID().uuidString.prefix(8))"))
+    try publisher.connect()
+    for i in range {
+        let sample = TelemetryBatch.Outgoing(
+            asset: TestCell.assets(4)[i % 4], time: start.addingTimeInterval(Double(i) * 0.1), values: TestCell.normal(i))
+        try publisher.publish(topic: "sluice/cell-a/telemetry", payload: Array(TelemetryBatch.json(samples: [sample]).utf8), qos: 1)
+    }
+    publisher.disconnect()
 }
