@@ -136,7 +136,8 @@ let package = Package(
         .target(
             name: "SluiceService",
             dependencies: [
-                "SluiceAnomaly", "SluiceGates", "SluiceLinearAlgebra", "SluiceReplenishment", "SluiceStore", "SluiceTelemetry",
+                "SluiceAnomaly", "SluiceGates", "SluiceLinearAlgebra", "SluiceReplenishment", "SluiceStatistics", "SluiceStore",
+                "SluiceTelemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -150,7 +151,7 @@ let package = Package(
         // The HTTP API over the decision service (Hummingbird): routes, roles, the event stream, metrics.
         .target(
             name: "SluiceWeb",
-            dependencies: ["SluiceGates", "SluiceService", "SluiceStore"],
+            dependencies: ["SluiceService", "SluiceStore"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -156,10 +156,7 @@ public enum AnomalyRetrainer {
         let candidate = try evaluate(refitted, on: heldBack, debounce: settings.debounce, recentSamples: settings.recentSamples)
         // The fit-time figures of the old version no longer hold; the new version's are these.
         refitted.metrics = [:]
-        if let retained = refitted.parameters.retained, let values = refitted.parameters.eigenvalues {
-            let total = values.reduce(0, +)
-            refitted.metrics["explainedVariance"] = total > 0 ? values.prefix(retained).reduce(0, +) / total : 1
-        }
+        refitted.metrics["explainedVariance"] = AnomalyTrainer.explainedVarianceShare(refitted.parameters)
         refitted.metrics["retrain.previousVersion"] = Double(model.version)
         refitted.metrics["retrain.confirmedNormalRows"] = Double(rows)
         refitted.metrics["retrain.trainingLabels"] = Double(training.count)

@@ -202,11 +202,15 @@ public enum AnomalyTrainer {
         let evaluated = scored.rows == x.rows ? Array(scores[trainingRows]) : scores
         model.metrics["training.alarmRate"] = Double(evaluated.filter { $0 > 1 }.count) / Double(max(evaluated.count, 1))
         model.metrics["training.alarmRateRows"] = Double(evaluated.count)
-        if let retained = parameters.retained, let values = parameters.eigenvalues {
-            let total = values.reduce(0, +)
-            model.metrics["explainedVariance"] = total > 0 ? values.prefix(retained).reduce(0, +) / total : 1
-        }
+        model.metrics["explainedVariance"] = Self.explainedVarianceShare(parameters)
         return TrainingResult(model: model, notes: notes)
+    }
+
+    /// The share of the variance the retained components carry, for a model with components (PCA).
+    static func explainedVarianceShare(_ parameters: ModelParameters) -> Double? {
+        guard let retained = parameters.retained, let values = parameters.eigenvalues else { return nil }
+        let total = values.reduce(0, +)
+        return total > 0 ? values.prefix(retained).reduce(0, +) / total : 1
     }
 
     /// The eigen-decomposition of a (standardised) training covariance and what T² and PCA make of it: the

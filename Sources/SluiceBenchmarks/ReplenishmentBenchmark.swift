@@ -1,6 +1,7 @@
 import Foundation
 public import SluiceReplenishment
 import SluiceSimulation
+import SluiceTelemetry
 
 /// A year of daily demand for a population of materials of mixed demand classes, with stochastic lead
 /// times, replenished by Sluice's proposals and by a static min/max rule of the kind ERPs ship.
@@ -251,7 +252,7 @@ extension ReplenishmentBenchmark {
             for s in states { total += try ReplenishmentPlanner.propose(s).quantity }
             let elapsed = clock.now - start
             precondition(total.isFinite, "proposals must be finite")
-            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            best = min(best, elapsed.inSeconds)
         }
         return best
     }

@@ -124,7 +124,7 @@ public enum SKABBenchmark {
             testRows += test.count
         }
         let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         return SKABResult(
             detector: detector.name, files: experiments.count, testRows: testRows, outliers: outliers, f1: outliers.f1,
             falseAlarmRate: outliers.falseAlarmRate, missingAlarmRate: outliers.missingAlarmRate, nab: nab.normalized, seconds: seconds)

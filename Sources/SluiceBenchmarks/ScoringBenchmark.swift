@@ -2,6 +2,7 @@ import Foundation
 import SluiceAnomaly
 public import SluiceLinearAlgebra
 import SluiceSimulation
+import SluiceTelemetry
 
 /// Measures how fast a PCA T²+Q model fits and scores 8-sensor states on one BLAS thread.
 public enum ScoringBenchmark {
@@ -52,7 +53,6 @@ public enum ScoringBenchmark {
     public static func run(fitRows: Int = 1_000_000, batchStates: Int = 4_000_000, runs: Int = 5, latencyRounds: Int = 2_000) throws -> Result {
         BLAS.setThreadCount(1)
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         let sensors = 8
         let names = (0..<sensors).map { "s\($0)" }
         let training = states(count: fitRows, sensors: sensors, seed: 1)
@@ -62,7 +62,7 @@ public enum ScoringBenchmark {
             let start = clock.now
             model = try AnomalyTrainer.fit(training, features: names, configuration: TrainingConfiguration(kind: .pcaT2Q, explainedVariance: 0.9))
                 .model
-            fitTimes.append(seconds(clock.now - start))
+            fitTimes.append((clock.now - start).inSeconds)
         }
         let scorer = try AnomalyScorer(model: model!)
         let batch = states(count: batchStates, sensors: sensors, seed: 2)
@@ -71,7 +71,7 @@ public enum ScoringBenchmark {
         for _ in 0..<runs {
             let start = clock.now
             let scores = scorer.scores(states: batch)
-            let elapsed = seconds(clock.now - start)
+            let elapsed = (clock.now - start).inSeconds
             checksum += scores[scores.count / 2]
             rates.append(Double(batchStates) / elapsed)
         }
@@ -85,7 +85,7 @@ public enum ScoringBenchmark {
                 let base = (round * 1_000) % (batchStates - 1_000)
                 let start = clock.now
                 for i in 0..<1_000 { checksum += scorer.score(state: x.baseAddress! + (base + i) * sensors, workspace: workspace) }
-                latencies.append(seconds(clock.now - start) / 1_000 * 1e9)
+                latencies.append((clock.now - start).inSeconds / 1_000 * 1e9)
             }
         }
         precondition(checksum.isFinite, "scores must be finite")

@@ -5,6 +5,7 @@ import SluiceGates
 import SluiceMQTT
 public import SluiceService
 import SluiceStore
+import SluiceTelemetry
 
 /// Telemetry from an MQTT broker: subscribes (QoS 1, persistent session) to `sluice/<cell>/telemetry`
 /// and ingests each message as a batch, exactly as `POST /v1/telemetry` would, with the topic's cell as
@@ -89,7 +90,7 @@ public final class MQTTIngest: Service {
                 return
             } catch let error as StoreError {
                 logger.warning("store refused an MQTT batch; retrying", metadata: ["error": "\(error)", "mqtt.attempt": "\(attempt)"])
-                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18)
+                Thread.sleep(forTimeInterval: delay.inSeconds)
                 delay = min(delay * 2, .seconds(10))
             } catch {
                 logger.error("MQTT message not ingested", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 public import Logging
+import NIOSSL
 public import ServiceLifecycle
 public import SluiceService
 public import SluiceStore
@@ -56,10 +57,13 @@ public final class SluiceRuntime: Sendable {
     /// The MQTT listener, when MQTT is configured.
     public let mqtt: MQTTIngest?
     let logger: Logger
+    /// The listener's TLS, read and checked before anything else starts.
+    let tls: TLSConfiguration?
 
-    /// Opens the store, loads the catalog and restores the engine.
+    /// Checks the TLS files, opens the store, loads the catalog and restores the engine.
     public init(configuration: RuntimeConfiguration, logger: Logger, transport: any DispatchTransport = HTTPTransport()) throws {
         self.configuration = configuration
+        tls = try configuration.tls?.configuration()
         self.logger = logger
         let catalog = try Catalog.load(cells: configuration.cells, gates: configuration.gates, models: configuration.models)
         store = try StoreLocation.open(configuration.storePath, durable: configuration.durable, logger: logger)
@@ -90,7 +94,7 @@ public final class SluiceRuntime: Sendable {
         if let mqtt { connected = { mqtt.isConnected } }
         let services = APIServices(engine: engine, tokens: tokens, mqttConnected: connected, secureCookies: configuration.tls != nil)
         let app = try buildApplication(
-            services, host: configuration.host, port: configuration.port, tls: try configuration.tls?.configuration(), logger: logger,
+            services, host: configuration.host, port: configuration.port, tls: tls, logger: logger,
             onServerRunning: onServerRunning)
         var group: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: dispatcher),
@@ -116,8 +120,7 @@ public final class SluiceRuntime: Sendable {
                 "gates": "\(engine.catalog.gates.count)",
             ])
         try await serviceGroup.run()
-        try? (store as? SQLiteStore)?.checkpoint()
-        (store as? PostgresStore)?.close()
+        store.close()
         logger.info("sluice stopped")
     }
 }

@@ -135,9 +135,11 @@ extension DecisionEngine {
     @discardableResult
     public func expireDue() throws -> Int {
         let now = clock()
-        // A read first, so the sweep takes the writer only when something is due.
-        guard try !store.read({ try $0.actions.expired(before: now, limit: 1) }).isEmpty else { return 0 }
-        let cells = store.isShared ? Set(try store.read { try $0.actions.expired(before: now, limit: 500) }.map(\.cell)).sorted() : []
+        // A read first, so the sweep takes the writer only when something is due; on a shared store it also
+        // names the cells to lock.
+        let waiting = try store.read { try $0.actions.expired(before: now, limit: 500) }
+        guard !waiting.isEmpty else { return 0 }
+        let cells = store.isShared ? Set(waiting.map(\.cell)).sorted() : []
         let expired = try transact(cells: cells) { state, session in
             // On a shared store, only the cells locked: another replica's sweep may have taken some already.
             let due = try session.actions.expired(before: now, limit: 500).filter { cells.isEmpty || cells.contains($0.cell) }

@@ -3,6 +3,7 @@ import SluiceAnomaly
 import SluiceGates
 import SluiceReplenishment
 import SluiceStore
+import SluiceTelemetry
 
 extension DecisionEngine {
     /// A sample that passed validation, waiting to be stored.

@@ -103,7 +103,7 @@ extension DecisionEngine {
             state: mode == .shadow ? ActionState.logged.rawValue : ActionState.pending.rawValue, subject: subject, severity: severity,
             quantity: quantity, unit: unit, correlationID: correlation, modelName: model.name, modelVersion: model.version,
             createdAt: now, expiresAt: now.addingTimeInterval(gate.actionExpiry), stage: evidence.gate.stage, detectedAt: evidence.firstSeen)
-        try session.actions.insert(action, evidence: evidence.encoded())
+        try session.actions.insert(action, evidence: try Self.encode(evidence))
         let event =
             switch mode {
             case .action: "action.queued"

@@ -1,5 +1,6 @@
 public import Foundation
 import SluiceStore
+import SluiceTelemetry
 
 /// Scoring on a store that replicas share: any replica accepts telemetry into the store's inbox, and the
 /// replica holding a cell's scorer lease takes it from there, in order, through the same pipeline as
@@ -22,7 +23,7 @@ extension DecisionEngine {
                 items.append(
                     InboxRecord(
                         cell: sample.cell, batch: batchID, correlationID: correlation, kind: "sample", subject: sample.asset, time: sample.time,
-                        payload: try Self.encode(sample.values), receivedAt: now))
+                        payload: SensorValuesCoding.encode(sample.values), receivedAt: now))
             }
             for movement in movements {
                 items.append(

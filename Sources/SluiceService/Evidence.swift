@@ -83,11 +83,6 @@ public struct Evidence: Sendable, Codable, Equatable {
         return anomaly.recentTimes[anomaly.recentTimes.count - anomaly.consecutive]
     }
 
-    /// Encoded as stored: sorted keys, ISO 8601 dates.
-    public func encoded() -> String {
-        String(decoding: (try? SluiceJSON.encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
-
     /// The parts of the evidence a connector maps into its call: decoding only these skips the recent
     /// values, which approving an action does not need.
     struct Summary: Decodable {

@@ -245,7 +245,7 @@ extension Rehearsal {
     /// Keeps a rehearsal in `store` for the sponsor's report, on the record.
     @discardableResult
     public static func record(_ report: RehearsalReport, in store: any Store, by who: String, at now: Date) throws -> Int64 {
-        let summary = String(decoding: try SluiceJSON.encoder.encode(report), as: UTF8.self)
+        let summary = try DecisionEngine.encode(report)
         return try store.write { session in
             let id = try session.rehearsals.insert(
                 RehearsalRecord(

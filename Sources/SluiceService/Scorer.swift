@@ -1,5 +1,6 @@
 public import Logging
 public import ServiceLifecycle
+import SluiceTelemetry
 
 /// The scorer of a replica on a shared store: every round it takes or renews the scorer lease of each
 /// cell it can and scores what waits in that cell's inbox. When the replica holding a cell's lease dies,
@@ -51,9 +52,4 @@ public final class Scorer: Service {
             }
         }
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

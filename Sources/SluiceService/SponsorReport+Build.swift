@@ -1,6 +1,7 @@
 public import Foundation
 import SluiceGates
 import SluiceReplenishment
+import SluiceStatistics
 public import SluiceStore
 
 extension SponsorReport {
@@ -139,13 +140,9 @@ extension SponsorReport {
             withinObjective: objective.flatMap { limit in sorted.isEmpty ? nil : Double(sorted.filter { $0 <= limit }.count) / Double(sorted.count) })
     }
 
-    /// The `q` quantile of sorted values, interpolated linearly between the closest ranks.
+    /// The `q` quantile of the values, interpolated linearly between the closest ranks; nil when there are none.
     public static func percentile(_ sorted: [Double], _ q: Double) -> Double? {
-        guard !sorted.isEmpty else { return nil }
-        let position = q * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down))
-        let high = min(low + 1, sorted.count - 1)
-        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
+        sorted.isEmpty ? nil : Distributions.empiricalQuantile(sorted, q)
     }
 
     static func load(name: String, times: [Date], from: Date, to: Date) -> AlarmLoad {

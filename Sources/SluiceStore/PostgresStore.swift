@@ -24,12 +24,10 @@ public final class PostgresStore: Store {
     private let logger: Logger
     private let pool: Mutex<Pool>
     private let slots: DispatchSemaphore
-    private let size: Int
     private let statementDeadline: TimeInterval
 
     private struct Pool {
         var idle: [PostgresConnection] = []
-        var open: Int = 0
         var nextID = 0
         var closed = false
     }
@@ -45,10 +43,9 @@ public final class PostgresStore: Store {
         configuration = parsed.configuration
         location = parsed.redacted
         self.logger = logger
-        size = max(1, connections)
         self.statementDeadline = statementDeadline
         pool = Mutex(Pool())
-        slots = DispatchSemaphore(value: size)
+        slots = DispatchSemaphore(value: max(1, connections))
         try migrate()
     }
 
@@ -117,26 +114,17 @@ public final class PostgresStore: Store {
             guard !pool.closed else { throw StoreError.unavailable(location, "the store was closed") }
             if let connection = pool.idle.popLast() { return (connection, 0) }
             pool.nextID += 1
-            pool.open += 1
             return (nil, pool.nextID)
         }
         if let idle { return idle }
-        do {
-            return try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: logger
-            ).wait()
-        } catch {
-            pool.withLock { $0.open -= 1 }
-            throw error
-        }
+        return try PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: logger
+        ).wait()
     }
 
     private func checkIn(_ connection: PostgresConnection, broken: Bool) {
         let keep = pool.withLock { pool -> Bool in
-            guard !pool.closed, !broken, !connection.isClosed else {
-                pool.open -= 1
-                return false
-            }
+            guard !pool.closed, !broken, !connection.isClosed else { return false }
             pool.idle.append(connection)
             return true
         }

@@ -146,8 +146,6 @@ public protocol CoordinationRepository {
     func acquireLease(cell: String, holder: String, duration: TimeInterval) throws -> ScorerLease
     /// Gives up `holder`'s lease on `cell`, if held (on graceful shutdown).
     func releaseLease(cell: String, holder: String) throws
-    /// Every cell's lease as it stands.
-    func leases() throws -> [ScorerLease]
     /// Queues telemetry for its cell's scorer.
     func enqueue(_ items: [InboxRecord]) throws
     /// Takes up to `limit` queued items of `cell`, oldest first, skipping any another transaction holds, and
@@ -264,6 +262,11 @@ public protocol Store: Sendable {
     /// Whether several processes (replicas) may use it at once, dividing the work through
     /// ``StoreSession/coordination``.
     var isShared: Bool { get }
+    /// The schema version the store is at: the last migration applied.
+    func schemaVersion() throws -> String?
+    /// Ends the store's use, on shutdown: SQLite writes its WAL back into the main file, PostgreSQL closes
+    /// its connections.
+    func close()
 }
 
 extension Store {

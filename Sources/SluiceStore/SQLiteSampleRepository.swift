@@ -97,9 +97,11 @@ struct SQLiteSampleRepository: SampleRepository {
     }
 }
 
-/// Sensor values as compact JSON with sorted keys: readable in the SQLite shell, cheap to write.
-enum SensorValuesCoding {
-    static func encode(_ values: [String: Double]) -> String {
+/// Sensor values as compact JSON with sorted keys: readable in the SQLite shell, cheap to write. Both
+/// stores keep samples this way, and the replicas' inbox keeps queued samples this way too.
+public enum SensorValuesCoding {
+    /// The values as a JSON object, keys sorted; the values must be finite.
+    public static func encode(_ values: [String: Double]) -> String {
         // Appended piece by piece into one buffer: this runs for every stored sample.
         var out = "{"
         out.reserveCapacity(24 * values.count + 2)
@@ -116,7 +118,8 @@ enum SensorValuesCoding {
         return out
     }
 
-    static func decode(_ text: String) throws -> [String: Double] {
+    /// Values written by ``encode(_:)``; anything else is ``StoreError/invalid(_:)``.
+    public static func decode(_ text: String) throws -> [String: Double] {
         do {
             return try JSONDecoder().decode([String: Double].self, from: Data(text.utf8))
         } catch {

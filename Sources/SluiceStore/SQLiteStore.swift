@@ -57,6 +57,9 @@ public final class SQLiteStore: Store {
         try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
+    /// Checkpoints the WAL; the file stays usable (a failed checkpoint is redone by SQLite on next open).
+    public func close() { try? checkpoint() }
+
     private func migrate() throws {
         do {
             try SQLiteStore.migrator.migrate(writer)

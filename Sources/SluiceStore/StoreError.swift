@@ -46,7 +46,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The database could not be reached: worth trying again once it is back.
-    public var isUnavailable: Bool { code == .unavailable }
+    var isUnavailable: Bool { code == .unavailable }
 
     public var description: String { message }
 }

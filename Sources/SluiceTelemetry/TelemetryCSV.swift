@@ -68,8 +68,7 @@ public enum TelemetryCSV {
     /// - Throws: ``TelemetryError`` for a missing column, a wrong separator, a field that is not a finite
     ///   number, or fewer rows than `options.minimumRows`.
     public static func parse(_ text: String, source: String, options: Options = Options()) throws -> TelemetryFrame {
-        // "\r\n" is one Character in Swift; old Mac files end lines with a bare "\r".
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        let lines = lines(of: text)
         guard let headerIndex = lines.firstIndex(where: { !isBlank($0) }) else {
             throw TelemetryError(file: source, line: 1, message: "the file is empty: expected a header row naming the columns")
         }
@@ -189,9 +188,9 @@ public enum TelemetryCSV {
     ) {
         var header: [String]?
         var records: [(line: Int, fields: [String])] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = line.last == "\r" ? line.dropLast() : line
+        for (index, line) in lines(of: text).enumerated() {
             guard !isBlank(line) else { continue }
+            let line = header == nil && line.hasPrefix("\u{FEFF}") ? line.dropFirst() : line
             let fields = try Self.fields(of: line, separator: separator, source: source, line: index + 1).map(String.init)
             guard let columns = header else {
                 header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -204,6 +203,12 @@ public enum TelemetryCSV {
         }
         guard let header else { throw TelemetryError(file: source, line: 1, message: "the file is empty: a header line is needed") }
         return (header, records)
+    }
+
+    /// The lines of `text`, whatever ends them: "\r\n" is one Character in Swift, and old Mac files end
+    /// lines with a bare "\r".
+    private static func lines(of text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
     }
 
     private static func isBlank(_ line: Substring) -> Bool {

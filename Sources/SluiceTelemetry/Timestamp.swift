@@ -93,3 +93,8 @@ public enum Timestamp {
         return (year, month, day, secondOfDay)
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

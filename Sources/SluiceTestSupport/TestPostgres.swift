@@ -55,11 +55,8 @@ public final class TestPostgres: Sendable {
     /// Starts it again on the same port and data.
     public func restart() throws { _ = try Self.script("start", directory.path) }
 
-    /// The repository's root (this file is in Sources/SluiceTestSupport).
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     private static func script(_ arguments: String...) throws -> String {
-        try run(repositoryRoot.appendingPathComponent("scripts/postgres-server.sh").path, arguments)
+        try run(TestCell.root.appendingPathComponent("scripts/postgres-server.sh").path, arguments)
     }
 
     /// Runs a command to its end and returns its output. It is spawned and waited for directly: Foundation's

@@ -38,7 +38,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let store = try storeOptions.openOrCreate()
-            let version = try (store as? SQLiteStore)?.schemaVersion() ?? (store as? PostgresStore)?.schemaVersion()
+            let version = try store.schemaVersion()
             print("\(storeOptions.shown): schema \(version ?? "none")")
         }
     }

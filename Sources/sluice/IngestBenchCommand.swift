@@ -9,6 +9,7 @@ import SluiceLinearAlgebra
 import SluiceServer
 import SluiceService
 import SluiceSimulation
+import SluiceTelemetry
 import Synchronization
 
 struct IngestBenchCommand: AsyncParsableCommand {
@@ -90,7 +91,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 let drained = ContinuousClock.now - ingest.started
-                scoredSeconds = Double(drained.components.seconds) + Double(drained.components.attoseconds) * 1e-18
+                scoredSeconds = drained.inSeconds
             }
             let pending = try runtime.store.read { try $0.actions.list(.init(state: "pending", limit: 100_000)) }.map(\.id)
             let approvals = try await Self.approve(base: base, token: operatorToken, ids: pending, clients: clients)
@@ -214,7 +215,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                                     try await api.ingest(body)
                                 }
                             let elapsed = clock.now - sent
-                            let latency = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                            let latency = elapsed.inSeconds
                             result.samples += report.acceptedSamples
                             result.errors += report.rejected.count
                             result.batches += 1
@@ -234,7 +235,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
         let elapsed = clock.now - began
         var total = IngestResult()
         total.started = began
-        total.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        total.seconds = elapsed.inSeconds
         for r in results {
             total.samples += r.samples
             total.batches += r.batches
@@ -261,7 +262,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                         let sent = clock.now
                         let (status, _) = try await api.send("POST", "/v1/actions/\(id)/approve", body: "{}")
                         let elapsed = clock.now - sent
-                        latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                        latencies.append(elapsed.inSeconds)
                         if status != 200 { errors += 1 }
                     }
                     return (mine.count - errors, latencies, errors)
@@ -273,7 +274,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
         }
         let elapsed = clock.now - began
         return (
-            results.map(\.0).reduce(0, +), Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            results.map(\.0).reduce(0, +), elapsed.inSeconds,
             results.flatMap(\.1), results.map(\.2).reduce(0, +)
         )
     }

@@ -127,4 +127,12 @@ struct TelemetryCSVTests {
         #expect(Timestamp.seconds(from: "2026-11-21T11:00:00+01:00") == utc)
         #expect(Timestamp.seconds(from: "2026-11-21T09:30:00-00:30") == utc)
     }
+
+    /// A table saved by a spreadsheet on Windows: a byte-order mark and "\r\n" line ends.
+    @Test func aTableWithWindowsLineEndsAndAByteOrderMarkReadsAsWritten() throws {
+        let table = try TelemetryCSV.table("\u{FEFF}x,decision\r\n1,approved\r\n\r\n2,rejected\r\n", source: "labels.csv")
+        #expect(table.header == ["x", "decision"])
+        #expect(table.records.map(\.line) == [2, 4])
+        #expect(table.records.map(\.fields) == [["1", "approved"], ["2", "rejected"]])
+    }
 }
