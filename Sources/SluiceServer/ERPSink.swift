@@ -24,6 +24,7 @@ public final class ERPSink: Sendable {
 
     private struct State {
         var calls: [Call] = []
+        var arrived = 0
         var references: [String: String] = [:]
         var down = false
         var delay: Duration = .zero
@@ -34,8 +35,11 @@ public final class ERPSink: Sendable {
     /// A sink that is up.
     public init() {}
 
-    /// Every call received, in order.
+    /// Every call answered, in order.
     public var calls: [Call] { state.withLock { $0.calls } }
+
+    /// Calls that have reached the sink, answered or not yet: more than ``calls`` while some are in flight.
+    public var arrived: Int { state.withLock { $0.arrived } }
 
     /// Keys taken (each once, however often it was sent).
     public var acceptedKeys: Set<String> { state.withLock { Set($0.references.keys) } }
@@ -73,7 +77,10 @@ public final class ERPSink: Sendable {
     }
 
     private func take(path: String, key: String?, correlationID: String?, body: String) async throws -> Response {
-        let delay = state.withLock { $0.delay }
+        let delay = state.withLock { state in
+            state.arrived += 1
+            return state.delay
+        }
         if delay > .zero { try await Task.sleep(for: delay) }
         guard let key, !key.isEmpty else {
             return Self.json(.badRequest, "{\"error\":\"an Idempotency-Key header is required\"}")

@@ -76,7 +76,7 @@ struct NothingLostTests {
         var server = try ServerProcess(folder, arguments: ["--retry-delay", "0.2"])
         let ingest = TestAPI(base: server.url, token: edge)
         let decide = TestAPI(base: server.url, token: operatorToken)
-        let batch = TelemetryBatch.json(samples: TestCell.assets(12).map { .init(asset: $0, time: Date(), values: TestCell.faulty(0)) })
+        let batch = faultyBatch(12)
         let report = try await ingest.json("POST", "/v1/telemetry", body: batch)
         let ids = try #require(report["raised"] as? [String])
         #expect(ids.count == 12)
@@ -111,7 +111,7 @@ struct NothingLostTests {
         let operatorToken = try folder.token("operator")
         let server = try ServerProcess(folder, arguments: ["--retry-delay", "0.2"])
         defer { server.stop() }
-        let batch = TelemetryBatch.json(samples: TestCell.assets(3).map { .init(asset: $0, time: Date(), values: TestCell.faulty(0)) })
+        let batch = faultyBatch(3)
         let ids = try #require(try await TestAPI(base: server.url, token: edge).json("POST", "/v1/telemetry", body: batch)["raised"] as? [String])
         let api = TestAPI(base: server.url, token: operatorToken)
         for id in ids { _ = try await api.json("POST", "/v1/actions/\(id)/approve", body: "{}") }

@@ -12,7 +12,7 @@ import Testing
         let url = try postgres.freshDatabase()
         let erp = try await RunningSink()
         defer { erp.stop() }
-        erp.sink.setDelay(.milliseconds(300))
+        erp.sink.setDelay(.seconds(1))
         let assets = 12
         let folder = try ServerFolder(assets: assets, erpURL: erp.url)
         let migrated = try await offThePool { try folder.run(["migrate", "--store", url]) }
@@ -33,7 +33,7 @@ import Testing
 
         // The same faulty batch reaches two replicas (a client's retry through the balancer): one action per asset.
         let now = Date()
-        let batch = TelemetryBatch.json(samples: TestCell.assets(assets).map { .init(asset: $0, time: now, values: TestCell.faulty(0)) })
+        let batch = faultyBatch(assets, at: now)
         for name in ["r1", "r2"] {
             let report = try await api(name, edge).json("POST", "/v1/telemetry", body: batch)
             #expect(report["acceptedSamples"] as? Int == assets)
@@ -41,8 +41,7 @@ import Testing
         }
         var ids: [String] = []
         let raised = try await eventually(timeout: .seconds(20)) {
-            let list = try await api("r3", operatorToken).json("GET", "/v1/actions?state=pending&limit=100")
-            ids = (list["actions"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+            ids = try await api("r3", operatorToken).actionIDs(state: "pending")
             return ids.count >= assets
         }
         #expect(raised, "the scorer raised the actions")
@@ -64,7 +63,7 @@ import Testing
         #expect(try await psql(url, "SELECT COUNT(*) FROM decision WHERE decision = 'approved'") == ["\(assets)"], "one approval each, none lost")
 
         // Kill the replica holding the cell's scorer lease while calls to the ERP/MES are in flight.
-        _ = try await eventually { !erp.sink.calls.isEmpty }
+        #expect(try await eventually { erp.sink.arrived > erp.sink.calls.count }, "calls in flight to the ERP/MES")
         let holder = try #require(try await psql(url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL").first)
         let killedAt = ContinuousClock.now
         replicas[holder]!.kill()
@@ -86,12 +85,9 @@ import Testing
         #expect(took <= .milliseconds(Int(lease * 1000) + 1_000), "taken over within the lease time (and one polling round)")
 
         // The survivors score new telemetry and deliver every approved call, each key acted on once.
-        let later = TelemetryBatch.json(
-            samples: TestCell.assets(assets).map { .init(asset: $0, time: now.addingTimeInterval(1), values: TestCell.faulty(1)) })
-        _ = try await api(survivor, edge).json("POST", "/v1/telemetry", body: later)
+        _ = try await api(survivor, edge).json("POST", "/v1/telemetry", body: faultyBatch(assets, at: now.addingTimeInterval(1), step: 1))
         let rescored = try await eventually(timeout: .seconds(20)) {
-            let list = try await api(survivor, operatorToken).json("GET", "/v1/actions?state=pending&limit=100")
-            return (list["actions"] as? [Any])?.count == assets
+            try await api(survivor, operatorToken).actionIDs(state: "pending").count == assets
         }
         #expect(rescored, "the new scorer raised the next detections")
         let delivered = try await eventually(timeout: .seconds(60)) {
@@ -107,8 +103,8 @@ import Testing
         #expect(verify.status == 0, "the audit chain is whole: \(verify.out)")
     }
 
-    @Test func mqttSharedAcrossReplicasStoresEverySampleOnce() async throws {
-        guard MosquittoBroker.isAvailable else { return }
+    @Test(.enabled(if: MosquittoBroker.isAvailable, "needs the Mosquitto broker (make test installs it)"))
+    func mqttSharedAcrossReplicasStoresEverySampleOnce() async throws {
         let broker = try MosquittoBroker()
         try broker.start()
         defer { broker.stop() }

@@ -9,15 +9,6 @@ import Testing
         try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
     }
 
-    private func faultyBatch(_ assets: Int, at time: Date = Date(), step: Int = 0) -> String {
-        TelemetryBatch.json(samples: TestCell.assets(assets).map { .init(asset: $0, time: time, values: TestCell.faulty(step)) })
-    }
-
-    private func ids(_ api: TestAPI, state: String) async throws -> [String] {
-        let list = try await api.json("GET", "/v1/actions?state=\(state)&limit=100")
-        return (list["actions"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
-    }
-
     /// "The SLOs": each one's series is on /metrics, and moves with the work.
     @Test func theSLOsAreReadFromMetrics() async throws {
         let erp = try await RunningSink()
@@ -88,11 +79,11 @@ import Testing
         var ids: [String] = []
         #expect(
             try await eventually {
-                ids = try await self.ids(decide, state: "pending")
+                ids = try await decide.actionIDs(state: "pending")
                 return ids.count == 2
             })
         for id in ids { _ = try await decide.json("POST", "/v1/actions/\(id)/approve", body: "{}") }
-        #expect(try await eventually(timeout: .seconds(20)) { try await self.ids(decide, state: "dead-lettered").count == 2 })
+        #expect(try await eventually(timeout: .seconds(20)) { try await decide.actionIDs(state: "dead-lettered").count == 2 })
 
         let listed = try folder.run(["actions", "list", "--store", folder.store, "--state", "dead-lettered"])
         let action = try json(try await decide.call("GET", "/v1/actions/\(ids[0])").body)
@@ -104,7 +95,7 @@ import Testing
         erp.sink.setDown(false)
         let requeued = try folder.run(["actions", "replay", "--store", folder.store, "--dead-letters", "--by", "runbook"])
         #expect(requeued.status == 0, "\(requeued.err)")
-        #expect(try await eventually(timeout: .seconds(20)) { try await self.ids(decide, state: "acknowledged").count == 2 })
+        #expect(try await eventually(timeout: .seconds(20)) { try await decide.actionIDs(state: "acknowledged").count == 2 })
         #expect(erp.sink.calls.filter { !$0.duplicate }.count == 2, "each call acted on once")
     }
 
@@ -187,6 +178,7 @@ import Testing
         var server = try await offThePool { try ServerProcess(folder) }
         let raised = try #require(
             try await TestAPI(base: server.url, token: edge).json("POST", "/v1/telemetry", body: faultyBatch(3))["raised"] as? [String])
+        #expect(raised.count == 3)
         let backup = folder.path + "/backup.sqlite"
         let backedUp = try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [folder.store, ".backup '\(backup)'"])
         #expect(backedUp.status == 0, "\(backedUp.err)")
@@ -198,7 +190,7 @@ import Testing
         server = try await offThePool { try ServerProcess(folder) }
         defer { server.stop() }
         let admin = try folder.token("admin")
-        let pending = try await ids(TestAPI(base: server.url, token: admin), state: "pending")
+        let pending = try await TestAPI(base: server.url, token: admin).actionIDs(state: "pending")
         #expect(Set(pending) == Set(raised), "the restored store has the queue as it was")
     }
 
@@ -216,7 +208,7 @@ import Testing
         var raised: [String] = []
         #expect(
             try await eventually {
-                raised = try await ids(api, state: "pending")
+                raised = try await api.actionIDs(state: "pending")
                 return raised.count == 3
             })
         let dump = folder.path + "/sluice.dump"

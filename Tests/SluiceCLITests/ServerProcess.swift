@@ -172,6 +172,12 @@ struct TestAPI: Sendable {
         return (Int(response.status.code), String(buffer: bytes))
     }
 
+    /// The ids of the actions in `state` (at most 100).
+    func actionIDs(state: String) async throws -> [String] {
+        let list = try await json("GET", "/v1/actions?state=\(state)&limit=100")
+        return (list["actions"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+    }
+
     func json(_ method: String, _ path: String, body: String? = nil) async throws -> [String: Any] {
         let (status, text) = try await call(method, path, body: body)
         guard (200..<300).contains(status) else { throw TestFailure("\(method) \(path): HTTP \(status) \(text.prefix(300))") }
@@ -245,4 +251,9 @@ func publishSamples(_ range: Range<Int>, to broker: MosquittoBroker, start: Date
         try publisher.publish(topic: "sluice/cell-a/telemetry", payload: Array(TelemetryBatch.json(samples: [sample]).utf8), qos: 1)
     }
     publisher.disconnect()
+}
+
+/// A batch of one faulty sample for each of the first `assets` test assets, as JSON.
+func faultyBatch(_ assets: Int, at time: Date = Date(), step: Int = 0) -> String {
+    TelemetryBatch.json(samples: TestCell.assets(assets).map { .init(asset: $0, time: time, values: TestCell.faulty(step)) })
 }

@@ -27,7 +27,7 @@ struct ServiceCommandTests {
         let operatorToken = try folder.token("operator")
         let actions = try await TestAPI(base: server.url, token: operatorToken).json("GET", "/v1/actions")
         #expect((actions["actions"] as? [Any])?.count == 1, "the fault at the end of the recording raised one action")
-        // Replaying the same recording again is all duplicates: nothing is stored twice.
+        // Only an edge (or admin) token may push telemetry.
         let again = try folder.run(["replay", "recording.csv", "--url", server.url, "--token", operatorToken, "--speed", "0"])
         #expect(again.status != 0, "an operator token may not push telemetry")
         #expect(again.err.contains("403"))
