@@ -4,7 +4,7 @@ SLUICE := .build/release/sluice
 SKAB ?= ../shared/data/skab
 ORACLE ?= ../shared/data/replenishment-oracle.json
 
-.PHONY: deps build demo test bench sample clean
+.PHONY: deps build demo test bench bench-sensitivity sample clean
 
 deps:
 	@scripts/install-deps.sh
@@ -29,9 +29,17 @@ bench: build
 	$(SLUICE) bench gates
 	$(SLUICE) bench ingest
 	$(SLUICE) bench ingest --clients 4
+	$(SLUICE) bench ingest --in-process --clients 1
 	# The same load on PostgreSQL: a private server in a temporary folder, stopped afterwards.
 	dir=$$(mktemp -d); url=$$(scripts/postgres-server.sh start $$dir) && \
 		{ $(SLUICE) bench ingest --store $$url; status=$$?; scripts/postgres-server.sh stop $$dir; exit $$status; }
+
+# The SKAB sensitivity table in BENCHMARKS.md: each line moves one setting away from the defaults.
+bench-sensitivity: build
+	for change in "" "--window 30" "--window 50" "--slow-lag 15" "--slow-lag 45" "--margin 10" "--margin 14" \
+		"--clear-below 0.67" "--clear-below 1" "--change-threshold 2" "--change-threshold 8"; do \
+		echo "== $${change:-none}"; $(SLUICE) bench skab --data $(SKAB) $$change || exit 1; \
+	done
 
 # Regenerates the sample telemetry and the models shipped in notebooks-data/ and Models/.
 sample: build

@@ -28,7 +28,7 @@ examples="${FUZZ_EXAMPLES:-100}"
 [[ -x "$sluice" ]] || { echo "no sluice binary at $sluice (build it with: swift build)" >&2; exit 2; }
 
 # Schemathesis comes from PyPI; install it when it is missing.
-python3 -c 'import schemathesis' 2>/dev/null || python3 -m pip install --quiet schemathesis
+python3 -c 'import schemathesis' 2>/dev/null || python3 -m pip install --quiet 'schemathesis==4.32.5'
 schemathesis() { python3 -c 'import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis(prog_name="schemathesis"))' "$@"; }
 
 work="$(mktemp -d)"
