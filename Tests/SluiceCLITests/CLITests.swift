@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// Runs the built `sluice` executable as a user would.
-private func sluice(_ arguments: [String], in directory: String) throws -> (status: Int32, out: String, err: String) {
-    try runSluice(arguments, in: directory)
+private func sluice(_ arguments: [String], in directory: String) async throws -> (status: Int32, out: String, err: String) {
+    try await runSluice(arguments, in: directory)
 }
 
 @Suite("sluice command line")
@@ -18,96 +18,97 @@ struct CLITests {
         try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
     }
 
-    @Test func simulateTrainAndScoreEndToEnd() throws {
-        let simulate = try sluice(
+    @Test func simulateTrainAndScoreEndToEnd() async throws {
+        let simulate = try await sluice(
             ["simulate", "--samples", "1200", "--normal", "600", "--spacing", "300", "--duration", "100", "--out", "cell.csv"], in: directory)
         #expect(simulate.status == 0)
-        let train = try sluice(["train", "--data", "cell.csv", "--asset", "pump-02", "--rows", "600", "--out", "pump.json"], in: directory)
+        let train = try await sluice(["train", "--data", "cell.csv", "--asset", "pump-02", "--rows", "600", "--out", "pump.json"], in: directory)
         #expect(train.status == 0, "\(train.err)")
         #expect(train.out.contains("wrote pump.json: pca-t2q"))
-        let score = try sluice(["score", "--model", "pump.json", "--data", "cell.csv", "--asset", "pump-02", "--out", "scores.csv"], in: directory)
+        let score = try await sluice(
+            ["score", "--model", "pump.json", "--data", "cell.csv", "--asset", "pump-02", "--out", "scores.csv"], in: directory)
         #expect(score.status == 0, "\(score.err)")
         let lines = try String(contentsOfFile: directory + "/scores.csv", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 1_201)
         #expect(lines[0].hasPrefix("line,time,score,alarm,change,top_sensor,contribution.temperature"))
     }
 
-    @Test func misspeltColumnGivesOneLineNamingFileLineAndColumn() throws {
+    @Test func misspeltColumnGivesOneLineNamingFileLineAndColumn() async throws {
         try write("bad.csv", "time,temperature,presure\n0,1,2\n")
-        let result = try sluice(["train", "--data", "bad.csv", "--sensors", "temperature,pressure", "--out", "m.json"], in: directory)
+        let result = try await sluice(["train", "--data", "bad.csv", "--sensors", "temperature,pressure", "--out", "m.json"], in: directory)
         #expect(result.status != 0)
         #expect(result.err == "error: bad.csv:1: column 'pressure': missing column; did you mean 'presure'?\n")
     }
 
-    @Test func nonNumericValueGivesFileLineAndColumn() throws {
+    @Test func nonNumericValueGivesFileLineAndColumn() async throws {
         try write("text.csv", "time,a,b\n0,1,2\n1,x,2\n")
-        let result = try sluice(["train", "--data", "text.csv", "--out", "m.json"], in: directory)
+        let result = try await sluice(["train", "--data", "text.csv", "--out", "m.json"], in: directory)
         #expect(result.status != 0)
         #expect(result.err == "error: text.csv:3: column 'a': 'x' is not a number\n")
     }
 
-    @Test func wrongSeparatorIsSaid() throws {
+    @Test func wrongSeparatorIsSaid() async throws {
         try write("semi.csv", "time;a;b\n0;1;2\n")
-        let result = try sluice(["train", "--data", "semi.csv", "--separator", ",", "--out", "m.json"], in: directory)
+        let result = try await sluice(["train", "--data", "semi.csv", "--separator", ",", "--out", "m.json"], in: directory)
         #expect(result.status != 0)
         #expect(result.err.contains("semi.csv:1: the header is separated by ';', not ','"))
     }
 
-    @Test func tooFewRowsIsSaid() throws {
+    @Test func tooFewRowsIsSaid() async throws {
         try write("short.csv", "time,a,b\n0,1,2\n1,2,1\n2,3,3\n")
-        let result = try sluice(["train", "--data", "short.csv", "--out", "m.json"], in: directory)
+        let result = try await sluice(["train", "--data", "short.csv", "--out", "m.json"], in: directory)
         #expect(result.status != 0)
         #expect(result.err.hasPrefix("error: short.csv: 3 training rows, at least"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/m.json"))
     }
 
-    @Test func modelOfAnotherFamilyIsRefused() throws {
+    @Test func modelOfAnotherFamilyIsRefused() async throws {
         try write("orders.json", #"{"format": 1, "family": "replenishment", "kind": "eoq"}"#)
         try write("data.csv", "time,a\n0,1\n")
-        let result = try sluice(["score", "--model", "orders.json", "--data", "data.csv"], in: directory)
+        let result = try await sluice(["score", "--model", "orders.json", "--data", "data.csv"], in: directory)
         #expect(result.status != 0)
         #expect(result.err == "error: orders.json: this is a 'replenishment' model, not an anomaly model\n")
     }
 
-    @Test func scoringLiveDataIgnoresEmptyLabels() throws {
-        _ = try sluice(
+    @Test func scoringLiveDataIgnoresEmptyLabels() async throws {
+        _ = try await sluice(
             ["simulate", "--samples", "600", "--normal", "600", "--spacing", "300", "--duration", "100", "--out", "normal.csv"], in: directory)
-        #expect(try sluice(["train", "--data", "normal.csv", "--asset", "press-01", "--out", "p.json"], in: directory).status == 0)
+        #expect(try await sluice(["train", "--data", "normal.csv", "--asset", "press-01", "--out", "p.json"], in: directory).status == 0)
         try write("live.csv", "time,asset,temperature,pressure,vibration,current,flow,anomaly\n2026-01-01 01:00:00,press-01,65,5.5,2.2,15,30,\n")
-        let result = try sluice(["score", "--model", "p.json", "--data", "live.csv"], in: directory)
+        let result = try await sluice(["score", "--model", "p.json", "--data", "live.csv"], in: directory)
         #expect(result.status == 0, "\(result.err)")
     }
 
-    @Test func driftAwareRefusesOptionsItWouldIgnore() throws {
+    @Test func driftAwareRefusesOptionsItWouldIgnore() async throws {
         try write("d.csv", "time,a,b\n0,1,2\n")
-        let result = try sluice(["train", "--data", "d.csv", "--drift-aware", "--kind", "mset", "--out", "m.json"], in: directory)
+        let result = try await sluice(["train", "--data", "d.csv", "--drift-aware", "--kind", "mset", "--out", "m.json"], in: directory)
         #expect(result.status != 0)
         #expect(result.err.contains("--drift-aware is a fixed configuration"))
     }
 
-    @Test func proposeNamesTheMaterialAndTheFieldAtFault() throws {
+    @Test func proposeNamesTheMaterialAndTheFieldAtFault() async throws {
         try write(
             "missing.json",
             #"[{"item": "A", "warehouse": "W", "unit": "pcs", "supplier": "S", "onHand": 1, "onOrder": 0, "backorders": 0, "demandHistory": [1, 2], "leadTime": 3, "leadTimeStandardDeviation": 0, "reviewPeriod": 1, "orderingCost": 5, "shortageCost": 2, "minimumOrderQuantity": 0, "orderMultiple": 1}]"#
         )
-        let missing = try sluice(["propose", "--materials", "missing.json"], in: directory)
+        let missing = try await sluice(["propose", "--materials", "missing.json"], in: directory)
         #expect(missing.status != 0)
         #expect(missing.err.contains("missing.json: material 0: missing 'holdingCost'"), "\(missing.err)")
         try write(
             "negative.json",
             #"[{"item": "A", "warehouse": "W", "unit": "pcs", "supplier": "S", "onHand": 1, "onOrder": 0, "backorders": 0, "demandHistory": [1, 2], "leadTime": 3, "leadTimeStandardDeviation": 0, "reviewPeriod": 1, "holdingCost": -1, "orderingCost": 5, "shortageCost": 2, "minimumOrderQuantity": 0, "orderMultiple": 1}]"#
         )
-        let negative = try sluice(["propose", "--materials", "negative.json"], in: directory)
+        let negative = try await sluice(["propose", "--materials", "negative.json"], in: directory)
         #expect(negative.status != 0)
         #expect(negative.err.contains("material 0 (A): holdingCost: must not be negative, got -1.0"), "\(negative.err)")
     }
 
-    @Test func oracleExitsNonZeroWhenACaseIsOff() throws {
+    @Test func oracleExitsNonZeroWhenACaseIsOff() async throws {
         try write(
             "cases.json",
             #"{"cases": [{"id": "x", "stockpyl_function": "eoq.economic_order_quantity", "parameters": {"fixed_cost_K": 8, "holding_cost_h": 0.225, "demand_rate_lambda": 1300}, "expected": {"order_quantity_Q": 300}, "tolerance": {"abs_tol": 1e-6}}]}"#
         )
-        let result = try sluice(["bench", "oracle", "cases.json", "--json"], in: directory)
+        let result = try await sluice(["bench", "oracle", "cases.json", "--json"], in: directory)
         #expect(result.status != 0)
         #expect(result.out.contains(#""id":"x""#) && result.out.contains(#""ok":false"#))
     }

@@ -24,17 +24,15 @@ import Testing
         erp.sink.setDelay(.seconds(2))
         let assets = 4
         let folder = try ServerFolder(assets: assets, erpURL: erp.url)
-        #expect(try await offThePool { try folder.run(["migrate", "--store", url]) }.status == 0)
-        let edge = try await offThePool { try folder.token("edge", store: url) }
-        let operatorToken = try await offThePool { try folder.token("operator", store: url) }
+        #expect(try await folder.run(["migrate", "--store", url]).status == 0)
+        let edge = try await folder.token("edge", store: url)
+        let operatorToken = try await folder.token("operator", store: url)
         var replicas: [ServerProcess] = []
         for name in ["p1", "p2"] {
             replicas.append(
-                try await offThePool {
-                    try ServerProcess(folder, store: url, arguments: ["--replica", name, "--lease", "2", "--retry-delay", "0.2"])
-                })
+                try await ServerProcess.start(folder, store: url, arguments: ["--replica", name, "--lease", "2", "--retry-delay", "0.2"]))
         }
-        defer { for replica in replicas { replica.stop() } }
+        defer { for replica in replicas { replica.terminate() } }
         let apis = replicas.map { TestAPI(base: $0.url, token: edge) }
         let decide = TestAPI(base: replicas[0].url, token: operatorToken)
 
@@ -117,7 +115,7 @@ import Testing
         let firstTakes = erp.sink.calls.filter { !$0.duplicate }.map(\.key)
         #expect(firstTakes.count == assets && Set(firstTakes) == Set(ids.map { "sluice-\($0)" }), "each key acted on once")
         #expect(erp.sink.calls.contains { $0.duplicate }, "a call answered during the outage went again and was taken as a duplicate")
-        #expect(try await offThePool { try folder.run(["audit", "verify", "--store", url]) }.status == 0, "the audit chain is whole")
+        #expect(try await folder.run(["audit", "verify", "--store", url]).status == 0, "the audit chain is whole")
         let ingestRecovery = try #require(seen.firstAcknowledgedAfterRestart) - restarted
         print(
             """
@@ -135,10 +133,10 @@ import Testing
         defer { broker.stop() }
         let url = try TestPostgres.shared.get().freshDatabase()
         let folder = try ServerFolder(assets: 4)
-        #expect(try await offThePool { try folder.run(["migrate", "--store", url]) }.status == 0)
-        let admin = try await offThePool { try folder.token("admin", store: url) }
+        #expect(try await folder.run(["migrate", "--store", url]).status == 0)
+        let admin = try await folder.token("admin", store: url)
         let replicas = try await sharedSubscriptionReplicas(folder, store: url, broker: broker, names: ["b1", "b2"])
-        defer { for replica in replicas { replica.stop() } }
+        defer { for replica in replicas { replica.terminate() } }
         let apis = replicas.map { TestAPI(base: $0.url, token: admin) }
         // /health answers 503 (degraded) while MQTT is disconnected; its body says so either way.
         func connected() async throws -> Bool {

@@ -19,9 +19,9 @@ struct NothingLostTests {
 
     @Test func killedMidIngestEveryAcknowledgedSampleIsKept() async throws {
         let folder = try ServerFolder(assets: 8)
-        _ = try folder.run(["migrate", "--store", folder.store])
-        let token = try folder.token("edge")
-        var server = try ServerProcess(folder)
+        _ = try await folder.run(["migrate", "--store", folder.store])
+        let token = try await folder.token("edge")
+        var server = try await ServerProcess.start(folder)
         let api = TestAPI(base: server.url, token: token)
         let acknowledged = Locked<Set<String>>([])
         let start = Date().addingTimeInterval(-600)
@@ -49,19 +49,20 @@ struct NothingLostTests {
                 try await group.waitForAll()
             }
         }
-        _ = try await eventually { acknowledged.withLock { $0.count } >= 20_000 }
-        server.kill()
+        // The kill comes once 40 batches are in: waiting for them is not what is tested, so the wait is long.
+        _ = try await eventually(timeout: .seconds(180)) { acknowledged.withLock { $0.count } >= 20_000 }
+        await server.kill()
         _ = await clients.result
         let acked = acknowledged.withLock { $0 }
         #expect(acked.count >= 20_000)
 
-        server = try ServerProcess(folder)
-        defer { server.stop() }
+        server = try await ServerProcess.start(folder)
+        defer { server.terminate() }
         let stored = try storedSamples(folder.store)
         let lost = acked.subtracting(stored)
         #expect(lost.isEmpty, "\(lost.count) acknowledged samples lost")
         // The restarted server answers, and its audit log is whole.
-        let verify = try folder.run(["audit", "verify", "--store", folder.store])
+        let verify = try await folder.run(["audit", "verify", "--store", folder.store])
         #expect(verify.status == 0, "\(verify.out)")
     }
 
@@ -70,10 +71,10 @@ struct NothingLostTests {
         defer { erp.stop() }
         erp.sink.setDelay(.milliseconds(400))
         let folder = try ServerFolder(assets: 12, erpURL: erp.url)
-        _ = try folder.run(["migrate", "--store", folder.store])
-        let edge = try folder.token("edge")
-        let operatorToken = try folder.token("operator")
-        var server = try ServerProcess(folder, arguments: ["--retry-delay", "0.2"])
+        _ = try await folder.run(["migrate", "--store", folder.store])
+        let edge = try await folder.token("edge")
+        let operatorToken = try await folder.token("operator")
+        var server = try await ServerProcess.start(folder, arguments: ["--retry-delay", "0.2"])
         let ingest = TestAPI(base: server.url, token: edge)
         let decide = TestAPI(base: server.url, token: operatorToken)
         let batch = faultyBatch(12)
@@ -83,11 +84,11 @@ struct NothingLostTests {
         for id in ids { _ = try await decide.json("POST", "/v1/actions/\(id)/approve", body: "{}") }
         // Kill while the ERP/MES is still answering the first calls.
         _ = try await eventually { !erp.sink.calls.isEmpty }
-        server.kill()
+        await server.kill()
         #expect(erp.sink.acceptedKeys.count < 12, "killed mid-dispatch")
 
-        server = try ServerProcess(folder, arguments: ["--retry-delay", "0.2"])
-        defer { server.stop() }
+        server = try await ServerProcess.start(folder, arguments: ["--retry-delay", "0.2"])
+        defer { server.terminate() }
         let api = TestAPI(base: server.url, token: operatorToken)
         let delivered = try await eventually(timeout: .seconds(60)) {
             let list = try await api.json("GET", "/v1/actions?state=acknowledged&limit=100")
@@ -106,11 +107,11 @@ struct NothingLostTests {
         defer { erp.stop() }
         erp.sink.setDown(true)
         let folder = try ServerFolder(assets: 3, erpURL: erp.url)
-        _ = try folder.run(["migrate", "--store", folder.store])
-        let edge = try folder.token("edge")
-        let operatorToken = try folder.token("operator")
-        let server = try ServerProcess(folder, arguments: ["--retry-delay", "0.2"])
-        defer { server.stop() }
+        _ = try await folder.run(["migrate", "--store", folder.store])
+        let edge = try await folder.token("edge")
+        let operatorToken = try await folder.token("operator")
+        let server = try await ServerProcess.start(folder, arguments: ["--retry-delay", "0.2"])
+        defer { server.terminate() }
         let batch = faultyBatch(3)
         let ids = try #require(try await TestAPI(base: server.url, token: edge).json("POST", "/v1/telemetry", body: batch)["raised"] as? [String])
         let api = TestAPI(base: server.url, token: operatorToken)

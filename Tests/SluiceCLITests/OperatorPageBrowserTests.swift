@@ -28,10 +28,10 @@ import Testing
         .timeLimit(.minutes(3)))
     func anOperatorApprovesOneActionAndRejectsAnotherInARealBrowser() async throws {
         let folder = try ServerFolder(assets: 2)
-        let edge = try folder.token("edge")
-        let operatorToken = try folder.token("operator")
-        let server = try ServerProcess(folder)
-        defer { server.stop() }
+        let edge = try await folder.token("edge")
+        let operatorToken = try await folder.token("operator")
+        let server = try await ServerProcess.start(folder)
+        defer { server.terminate() }
 
         // One fault sample per asset: the gate (debounce 1) raises an action for each.
         let time = ISOTime.format(Date().addingTimeInterval(-5))

@@ -10,9 +10,9 @@ import Testing
 struct PeopleCommandsTests {
     @Test func labelsAreExportedAModelRetrainedRehearsedAndReported() async throws {
         let folder = try ServerFolder(assets: 3)
-        let edge = TestAPI(base: "", token: try folder.token("edge"))
-        let olivia = try folder.token("operator")
-        let server = try ServerProcess(folder)
+        let edge = TestAPI(base: "", token: try await folder.token("edge"))
+        let olivia = try await folder.token("operator")
+        let server = try await ServerProcess.start(folder)
         let ingest = TestAPI(base: server.url, token: edge.token)
         let decide = TestAPI(base: server.url, token: olivia)
         // Rounds of normal running and a fault on every asset; operators call asset-01's a false alarm.
@@ -44,11 +44,9 @@ struct PeopleCommandsTests {
                 }
             }
         }
-        server.stop()
+        await server.stop()
 
-        let export = try await offThePool {
-            try folder.run(["export", "labels", "--store", folder.store, "--since", "2020-01-01", "--out", "exports/labels.csv"])
-        }
+        let export = try await folder.run(["export", "labels", "--store", folder.store, "--since", "2020-01-01", "--out", "exports/labels.csv"])
         #expect(export.status == 0, "\(export.err)")
         #expect(export.out.contains("wrote 24 labelled decisions"), "\(export.out)")
         let csv = try String(contentsOfFile: folder.path + "/exports/labels.csv", encoding: .utf8)
@@ -59,32 +57,28 @@ struct PeopleCommandsTests {
         #expect(csv.contains("\"cleaning, not a fault\""), "text with a comma is quoted")
         #expect(lines.filter { $0.contains(",normal,") }.count == 8)
 
-        let retrain = try await offThePool {
-            try folder.run([
-                "retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "exports/labels.csv", "--store", folder.store, "--gate",
-                TestCell.maintenanceGate,
-            ])
-        }
+        let retrain = try await folder.run([
+            "retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "exports/labels.csv", "--store", folder.store, "--gate",
+            TestCell.maintenanceGate,
+        ])
         #expect(retrain.status == 0, "\(retrain.err)")
         #expect(retrain.out.contains("wrote press-01 v2 to Models/press-01.pca-t2q.v2.json"), "\(retrain.out)")
         #expect(retrain.out.contains("on the held-back labels"))
         let v2 = try AnomalyModel.load(from: folder.path + "/Models/press-01.pca-t2q.v2.json")
         #expect(v2.version == 2 && v2.metrics["heldBack.labels"] != nil)
-        let twice = try await offThePool {
-            try folder.run([
-                "retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "exports/labels.csv", "--store", folder.store,
-            ])
-        }
+        let twice = try await folder.run([
+            "retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "exports/labels.csv", "--store", folder.store,
+        ])
         #expect(twice.status != 0 && twice.err.contains("exists"), "a version is never overwritten by accident: \(twice.err)")
 
-        let rehearsal = try await offThePool {
-            try folder.run(["replay", "--dry-run", "--gate", TestCell.maintenanceGate, "--model-version", "2", "--store", folder.store])
-        }
+        let rehearsal = try await folder.run([
+            "replay", "--dry-run", "--gate", TestCell.maintenanceGate, "--model-version", "2", "--store", folder.store,
+        ])
         #expect(rehearsal.status == 0, "\(rehearsal.err)")
         #expect(rehearsal.out.contains("rehearsal of gate \(TestCell.maintenanceGate) with model v2"), "\(rehearsal.out)")
         #expect(rehearsal.out.contains("kept in"))
 
-        let report = try await offThePool { try folder.run(["report", "--store", folder.store, "--out", "report.html", "--days", "2"]) }
+        let report = try await folder.run(["report", "--store", folder.store, "--out", "report.html", "--days", "2"])
         #expect(report.status == 0, "\(report.err)")
         let html = try String(contentsOfFile: folder.path + "/report.html", encoding: .utf8)
         #expect(html.contains("Rehearsal of a candidate model"))
@@ -92,17 +86,19 @@ struct PeopleCommandsTests {
         #expect(report.out.contains("audit log:") && report.out.contains("verified"), "\(report.out)")
     }
 
-    @Test func badInputIsRefusedWithWhatWasWrong() throws {
+    @Test func badInputIsRefusedWithWhatWasWrong() async throws {
         let folder = try ServerFolder(assets: 1)
-        _ = try folder.run(["migrate", "--store", folder.store])
-        let since = try folder.run(["export", "labels", "--store", folder.store, "--since", "last tuesday"])
+        _ = try await folder.run(["migrate", "--store", folder.store])
+        let since = try await folder.run(["export", "labels", "--store", folder.store, "--since", "last tuesday"])
         #expect(since.status != 0 && since.err.contains("--since must be a day"), "\(since.err)")
         try "action_id,subject\na,b\n".write(toFile: folder.path + "/odd.csv", atomically: true, encoding: .utf8)
-        let retrain = try folder.run(["retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "odd.csv", "--store", folder.store])
+        let retrain = try await folder.run(["retrain", "--model", "Models/press-01.pca-t2q.v1.json", "--labels", "odd.csv", "--store", folder.store])
         #expect(retrain.status != 0 && retrain.err.contains("no 'model_name' column"), "\(retrain.err)")
-        let dryRun = try folder.run(["replay", "--dry-run", "--store", folder.store])
+        let dryRun = try await folder.run(["replay", "--dry-run", "--store", folder.store])
         #expect(dryRun.status != 0 && dryRun.err.contains("--dry-run needs --gate"), "\(dryRun.err)")
-        let noModel = try folder.run(["replay", "--dry-run", "--gate", TestCell.maintenanceGate, "--model-version", "7", "--store", folder.store])
+        let noModel = try await folder.run([
+            "replay", "--dry-run", "--gate", TestCell.maintenanceGate, "--model-version", "7", "--store", folder.store,
+        ])
         #expect(noModel.status != 0 && noModel.err.contains("no candidate model"), "\(noModel.err)")
     }
 }

@@ -15,18 +15,31 @@ import Testing
         erp.sink.setDelay(.seconds(1))
         let assets = 12
         let folder = try ServerFolder(assets: assets, erpURL: erp.url)
-        let migrated = try await offThePool { try folder.run(["migrate", "--store", url]) }
+        let migrated = try await folder.run(["migrate", "--store", url])
         #expect(migrated.status == 0, "\(migrated.err)")
-        let edge = try await offThePool { try folder.token("edge", store: url) }
-        let operatorToken = try await offThePool { try folder.token("operator", store: url) }
+        // The database notes when the scorer lease changes hands, by its own clock: the takeover is timed
+        // there, not by this test's polling, which shares two cores with every other suite.
+        _ = try await psql(
+            url,
+            """
+            CREATE TABLE lease_change (holder TEXT, at_ms BIGINT);
+            CREATE FUNCTION note_lease_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                IF NEW.holder IS DISTINCT FROM OLD.holder THEN
+                    INSERT INTO lease_change VALUES (NEW.holder, (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT);
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER lease_change AFTER UPDATE ON cell_state FOR EACH ROW EXECUTE FUNCTION note_lease_change();
+            """)
+        let edge = try await folder.token("edge", store: url)
+        let operatorToken = try await folder.token("operator", store: url)
         let lease = 2.0
         var replicas: [String: ServerProcess] = [:]
         for name in ["r1", "r2", "r3"] {
-            replicas[name] = try await offThePool {
-                try ServerProcess(folder, store: url, arguments: ["--replica", name, "--lease", "\(lease)", "--retry-delay", "0.2"])
-            }
+            replicas[name] = try await ServerProcess.start(
+                folder, store: url, arguments: ["--replica", name, "--lease", "\(lease)", "--retry-delay", "0.2"])
         }
-        defer { for replica in replicas.values { replica.stop() } }
+        defer { for replica in replicas.values { replica.terminate() } }
         let names = replicas.keys.sorted()
         let urls = replicas.mapValues(\.url)
         func api(_ name: String, _ token: String) -> TestAPI { TestAPI(base: urls[name]!, token: token) }
@@ -65,24 +78,21 @@ import Testing
         // Kill the replica holding the cell's scorer lease while calls to the ERP/MES are in flight.
         #expect(try await eventually { erp.sink.arrived > erp.sink.calls.count }, "calls in flight to the ERP/MES")
         let holder = try #require(try await psql(url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL").first)
-        let killedAt = ContinuousClock.now
-        replicas[holder]!.kill()
+        let killedAt = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        await replicas[holder]!.kill()
         replicas[holder] = nil
         let survivor = replicas.keys.sorted().first!
-        var takeover: Duration?
-        _ = try await eventually(timeout: .seconds(3 * lease)) {
-            let current = try await psql(
-                url, "SELECT holder FROM cell_state WHERE holder IS NOT NULL AND lease_until > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT"
-            )
-            if let next = current.first, next != holder {
-                takeover = ContinuousClock.now - killedAt
-                return true
-            }
-            return false
+        var takenAt: Int64?
+        _ = try await eventually {
+            let change = try await psql(
+                url, "SELECT at_ms FROM lease_change WHERE holder IS NOT NULL AND holder <> '\(holder)' AND at_ms >= \(killedAt)")
+            takenAt = change.first.flatMap { Int64($0) }
+            return takenAt != nil
         }
-        let took = try #require(takeover, "another replica took the scorer over")
-        print("replica takeover: \(took) after the holder was killed (lease \(lease) s)")
-        #expect(took <= .milliseconds(Int(lease * 1000) + 1_000), "taken over within the lease time (and one polling round)")
+        let took = Double(try #require(takenAt, "another replica took the scorer over") - killedAt) / 1000
+        print("replica takeover: \(took) s after the holder was killed (lease \(lease) s)")
+        // The holder's lease ran at most `lease` past its last round; a survivor tries once a round (100 ms).
+        #expect(took <= lease + 1, "taken over within the lease time (and a scorer round, with a second to spare)")
 
         // The survivors score new telemetry and deliver every approved call, each key acted on once.
         _ = try await api(survivor, edge).json("POST", "/v1/telemetry", body: faultyBatch(assets, at: now.addingTimeInterval(1), step: 1))
@@ -99,7 +109,7 @@ import Testing
         #expect(erp.sink.acceptedKeys == keys)
         let firstTakes = erp.sink.calls.filter { !$0.duplicate }.map(\.key)
         #expect(firstTakes.count == assets && Set(firstTakes) == keys, "each key acted on once")
-        let verify = try await offThePool { try folder.run(["audit", "verify", "--store", url]) }
+        let verify = try await folder.run(["audit", "verify", "--store", url])
         #expect(verify.status == 0, "the audit chain is whole: \(verify.out)")
     }
 
@@ -110,11 +120,11 @@ import Testing
         defer { broker.stop() }
         let url = try TestPostgres.shared.get().freshDatabase()
         let folder = try ServerFolder(assets: 4)
-        let migrated = try await offThePool { try folder.run(["migrate", "--store", url]) }
+        let migrated = try await folder.run(["migrate", "--store", url])
         #expect(migrated.status == 0, "\(migrated.err)")
-        let admin = try await offThePool { try folder.token("admin", store: url) }
+        let admin = try await folder.token("admin", store: url)
         let replicas = try await sharedSubscriptionReplicas(folder, store: url, broker: broker, names: ["m1", "m2"])
-        defer { for replica in replicas { replica.stop() } }
+        defer { for replica in replicas { replica.terminate() } }
         for replica in replicas {
             let api = TestAPI(base: replica.url, token: admin)
             #expect(try await eventually { (try await api.json("GET", "/health"))["mqtt"] as? String == "connected" })

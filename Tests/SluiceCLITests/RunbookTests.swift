@@ -14,11 +14,11 @@ import Testing
         let erp = try await RunningSink()
         defer { erp.stop() }
         let folder = try ServerFolder(assets: 3, erpURL: erp.url)
-        _ = try folder.run(["migrate", "--store", folder.store])
-        let edge = try folder.token("edge")
-        let operatorToken = try folder.token("operator")
-        let server = try await offThePool { try ServerProcess(folder) }
-        defer { server.stop() }
+        _ = try await folder.run(["migrate", "--store", folder.store])
+        let edge = try await folder.token("edge")
+        let operatorToken = try await folder.token("operator")
+        let server = try await ServerProcess.start(folder)
+        defer { server.terminate() }
         let ingest = TestAPI(base: server.url, token: edge)
         let decide = TestAPI(base: server.url, token: operatorToken)
         let ids = try #require(try await ingest.json("POST", "/v1/telemetry", body: faultyBatch(3))["raised"] as? [String])
@@ -37,11 +37,11 @@ import Testing
     /// "Ingest stops": the twin names each asset's last sample; the asset that went quiet stands out.
     @Test func aSilentAssetShowsInTheTwinAndTheHealthCheck() async throws {
         let folder = try ServerFolder(assets: 2)
-        _ = try folder.run(["migrate", "--store", folder.store])
-        let edge = try folder.token("edge")
-        let admin = try folder.token("admin")
-        let server = try await offThePool { try ServerProcess(folder) }
-        defer { server.stop() }
+        _ = try await folder.run(["migrate", "--store", folder.store])
+        let edge = try await folder.token("edge")
+        let admin = try await folder.token("admin")
+        let server = try await ServerProcess.start(folder)
+        defer { server.terminate() }
         let ingest = TestAPI(base: server.url, token: edge)
         let start = Date().addingTimeInterval(-120)
         let both = TelemetryBatch.json(samples: TestCell.assets(2).map { .init(asset: $0, time: start, values: TestCell.normal(0)) })
@@ -65,11 +65,11 @@ import Testing
         defer { erp.stop() }
         erp.sink.setDown(true)
         let folder = try ServerFolder(assets: 2, erpURL: erp.url)
-        _ = try folder.run(["migrate", "--store", folder.store])
-        let edge = try folder.token("edge")
-        let operatorToken = try folder.token("operator")
-        let server = try await offThePool { try ServerProcess(folder, arguments: ["--dispatch-attempts", "2", "--retry-delay", "0.2"]) }
-        defer { server.stop() }
+        _ = try await folder.run(["migrate", "--store", folder.store])
+        let edge = try await folder.token("edge")
+        let operatorToken = try await folder.token("operator")
+        let server = try await ServerProcess.start(folder, arguments: ["--dispatch-attempts", "2", "--retry-delay", "0.2"])
+        defer { server.terminate() }
         let decide = TestAPI(base: server.url, token: operatorToken)
         // The edge names its batch; the id follows the actions it raises to the ERP/MES (X-Correlation-ID).
         let correlation = "line-7-shift-2"
@@ -85,7 +85,7 @@ import Testing
         for id in ids { _ = try await decide.json("POST", "/v1/actions/\(id)/approve", body: "{}") }
         #expect(try await eventually(timeout: .seconds(20)) { try await decide.actionIDs(state: "dead-lettered").count == 2 })
 
-        let listed = try folder.run(["actions", "list", "--store", folder.store, "--state", "dead-lettered"])
+        let listed = try await folder.run(["actions", "list", "--store", folder.store, "--state", "dead-lettered"])
         let action = try json(try await decide.call("GET", "/v1/actions/\(ids[0])").body)
         #expect((action["action"] as? [String: Any])?["correlationID"] as? String == correlation, "\(action)")
         #expect(listed.out.contains("corr \(correlation)") && listed.out.contains(ids[0]), "\(listed.out)")
@@ -93,7 +93,7 @@ import Testing
         #expect((dispatch["lastError"] as? String)?.contains("503") == true, "the call's last error: \(dispatch)")
 
         erp.sink.setDown(false)
-        let requeued = try folder.run(["actions", "replay", "--store", folder.store, "--dead-letters", "--by", "runbook"])
+        let requeued = try await folder.run(["actions", "replay", "--store", folder.store, "--dead-letters", "--by", "runbook"])
         #expect(requeued.status == 0, "\(requeued.err)")
         #expect(try await eventually(timeout: .seconds(20)) { try await decide.actionIDs(state: "acknowledged").count == 2 })
         #expect(erp.sink.calls.filter { !$0.duplicate }.count == 2, "each call acted on once")
@@ -103,11 +103,11 @@ import Testing
     /// evidence says why; a rehearsal runs; the model is rolled back to its previous version.
     @Test func aGateFallbackIsReadRehearsedAndTheModelRolledBack() async throws {
         let folder = try ServerFolder(assets: 12)
-        _ = try folder.run(["migrate", "--store", folder.store])
-        let edge = try folder.token("edge")
-        let operatorToken = try folder.token("operator")
-        let adminToken = try folder.token("admin")
-        var server = try await offThePool { try ServerProcess(folder) }
+        _ = try await folder.run(["migrate", "--store", folder.store])
+        let edge = try await folder.token("edge")
+        let operatorToken = try await folder.token("operator")
+        let adminToken = try await folder.token("admin")
+        var server = try await ServerProcess.start(folder)
         let decide = TestAPI(base: server.url, token: operatorToken)
         let ids = try #require(
             try await TestAPI(base: server.url, token: edge).json("POST", "/v1/telemetry", body: faultyBatch(12))["raised"] as? [String])
@@ -144,11 +144,11 @@ import Testing
         #expect((try await admin.json("GET", "/v1/gates/\(TestCell.maintenanceGate)"))["status"] as? String == "running")
 
         // Rehearse the model on the store's telemetry, as before a re-promotion.
-        let rehearsal = try folder.run([
+        let rehearsal = try await folder.run([
             "replay", "--dry-run", "--store", folder.store, "--gate", TestCell.maintenanceGate, "--model-version", "1", "--days", "1",
         ])
         #expect(rehearsal.status == 0, "\(rehearsal.err)")
-        server.stop()
+        await server.stop()
 
         // Roll back: a v2 came after v1; the gate goes back to naming v1, and the server serves it.
         let gateFile = folder.path + "/Gates/\(TestCell.maintenanceGate).yaml"
@@ -156,14 +156,14 @@ import Testing
             atPath: folder.path + "/Models/press-01.pca-t2q.v1.json", toPath: folder.path + "/Models/press-01.pca-t2q.v2.json")
         let v1 = try String(contentsOfFile: gateFile, encoding: .utf8)
         try v1.replacingOccurrences(of: "version: 1", with: "version: 2").write(toFile: gateFile, atomically: true, encoding: .utf8)
-        server = try await offThePool { try ServerProcess(folder) }
+        server = try await ServerProcess.start(folder)
         let v2 = try await TestAPI(base: server.url, token: adminToken).json("GET", "/v1/gates/\(TestCell.maintenanceGate)")
         #expect(v2["model"] as? String == "pca-t2q v2", "\(v2)")
-        server.stop()
+        await server.stop()
         try v1.write(toFile: gateFile, atomically: true, encoding: .utf8)
-        #expect(try folder.run(["gates", "check", gateFile]).status == 0)
-        server = try await offThePool { try ServerProcess(folder) }
-        defer { server.stop() }
+        #expect(try await folder.run(["gates", "check", gateFile]).status == 0)
+        server = try await ServerProcess.start(folder)
+        defer { server.terminate() }
         let rolledBack = try await TestAPI(base: server.url, token: adminToken).json("GET", "/v1/gates/\(TestCell.maintenanceGate)")
         #expect(rolledBack["model"] as? String == "pca-t2q v1", "\(rolledBack)")
         // A model version change restarts the gate in its first stage: the model earns its stages again.
@@ -173,23 +173,24 @@ import Testing
     /// "Back up and restore", SQLite: an online backup while the server runs, restored over a lost store.
     @Test func theSQLiteStoreIsBackedUpOnlineAndRestored() async throws {
         let folder = try ServerFolder(assets: 3)
-        _ = try folder.run(["migrate", "--store", folder.store])
-        let edge = try folder.token("edge")
-        var server = try await offThePool { try ServerProcess(folder) }
+        _ = try await folder.run(["migrate", "--store", folder.store])
+        let edge = try await folder.token("edge")
+        var server = try await ServerProcess.start(folder)
         let raised = try #require(
             try await TestAPI(base: server.url, token: edge).json("POST", "/v1/telemetry", body: faultyBatch(3))["raised"] as? [String])
         #expect(raised.count == 3)
         let backup = folder.path + "/backup.sqlite"
-        let backedUp = try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [folder.store, ".backup '\(backup)'"])
+        let store = folder.store
+        let backedUp = try await offThePool { try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [store, ".backup '\(backup)'"]) }
         #expect(backedUp.status == 0, "\(backedUp.err)")
-        server.stop()
+        await server.stop()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: folder.store + suffix) }
         try FileManager.default.copyItem(atPath: backup, toPath: folder.store)
-        let verified = try folder.run(["audit", "verify", "--store", folder.store])
+        let verified = try await folder.run(["audit", "verify", "--store", folder.store])
         #expect(verified.status == 0, "\(verified.out)\(verified.err)")
-        server = try await offThePool { try ServerProcess(folder) }
-        defer { server.stop() }
-        let admin = try folder.token("admin")
+        server = try await ServerProcess.start(folder)
+        defer { server.terminate() }
+        let admin = try await folder.token("admin")
         let pending = try await TestAPI(base: server.url, token: admin).actionIDs(state: "pending")
         #expect(Set(pending) == Set(raised), "the restored store has the queue as it was")
     }
@@ -198,11 +199,11 @@ import Testing
     @Test func thePostgresStoreIsDumpedAndRestored() async throws {
         let url = try TestPostgres.shared.get().freshDatabase()
         let folder = try ServerFolder(assets: 3)
-        _ = try await offThePool { try folder.run(["migrate", "--store", url]) }
-        let edge = try await offThePool { try folder.token("edge", store: url) }
-        let admin = try await offThePool { try folder.token("admin", store: url) }
-        let server = try await offThePool { try ServerProcess(folder, store: url, arguments: ["--replica", "backup-1"]) }
-        defer { server.stop() }
+        _ = try await folder.run(["migrate", "--store", url])
+        let edge = try await folder.token("edge", store: url)
+        let admin = try await folder.token("admin", store: url)
+        let server = try await ServerProcess.start(folder, store: url, arguments: ["--replica", "backup-1"])
+        defer { server.terminate() }
         let api = TestAPI(base: server.url, token: admin)
         _ = try await TestAPI(base: server.url, token: edge).json("POST", "/v1/telemetry", body: faultyBatch(3))
         var raised: [String] = []
@@ -220,9 +221,9 @@ import Testing
             try runProgram(URL(fileURLWithPath: "/usr/bin/pg_restore"), ["--no-owner", "--exit-on-error", "--dbname", restoredURL, dump])
         }
         #expect(restored.status == 0, "\(restored.err)")
-        let verified = try await offThePool { try folder.run(["audit", "verify", "--store", restoredURL]) }
+        let verified = try await folder.run(["audit", "verify", "--store", restoredURL])
         #expect(verified.status == 0, "\(verified.out)\(verified.err)")
-        let listed = try await offThePool { try folder.run(["actions", "list", "--store", restoredURL, "--state", "pending"]) }
+        let listed = try await folder.run(["actions", "list", "--store", restoredURL, "--state", "pending"])
         for id in raised { #expect(listed.out.contains(id), "\(id) restored") }
     }
 }

@@ -9,19 +9,17 @@ import Testing
 /// HTTPS, mutual TLS for edge clients, and secrets kept out of the logs, on a real `sluice serve`.
 @Suite struct SecurityTests {
     @Test func mutualTLSRefusesClientsWithoutACertificateFromTheAuthorityAndStillChecksTokens() async throws {
-        let certificates = try TestCertificates()
+        let certificates = try await offThePool { try TestCertificates() }
         let folder = try ServerFolder(assets: 2)
-        #expect(try folder.run(["migrate", "--store", folder.store]).status == 0)
-        let operatorToken = try folder.token("operator")
-        let server = try await offThePool {
-            try ServerProcess(
-                folder,
-                arguments: [
-                    "--tls-certificate", certificates.path("server.pem"), "--tls-key", certificates.path("server.key"),
-                    "--tls-client-ca", certificates.path("ca.pem"),
-                ])
-        }
-        defer { server.stop() }
+        #expect(try await folder.run(["migrate", "--store", folder.store]).status == 0)
+        let operatorToken = try await folder.token("operator")
+        let server = try await ServerProcess.start(
+            folder,
+            arguments: [
+                "--tls-certificate", certificates.path("server.pem"), "--tls-key", certificates.path("server.key"),
+                "--tls-client-ca", certificates.path("ca.pem"),
+            ])
+        defer { server.terminate() }
         let base = "https://127.0.0.1:\(server.port)"
 
         // An edge device with a certificate from the plant's authority is served, and its token still decides.
@@ -51,20 +49,20 @@ import Testing
         }
     }
 
-    @Test func badTLSSettingsStopTheServerWithTheFile() throws {
-        let certificates = try TestCertificates()
+    @Test func badTLSSettingsStopTheServerWithTheFile() async throws {
+        let certificates = try await offThePool { try TestCertificates() }
         let folder = try ServerFolder(assets: 2)
-        let mismatched = try folder.run([
+        let mismatched = try await folder.run([
             "serve", "--port", "0", "--tls-certificate", certificates.path("server.pem"), "--tls-key", certificates.path("client.key"),
         ])
         #expect(mismatched.status != 0)
         #expect(mismatched.err.contains("server.pem") && mismatched.err.contains("client.key"), "\(mismatched.err)")
-        let missing = try folder.run([
+        let missing = try await folder.run([
             "serve", "--port", "0", "--tls-certificate", "/nonexistent/cert.pem", "--tls-key", certificates.path("server.key"),
         ])
         #expect(missing.status != 0)
         #expect(missing.err.contains("/nonexistent/cert.pem"), "\(missing.err)")
-        let alone = try folder.run(["serve", "--port", "0", "--tls-client-ca", certificates.path("ca.pem")])
+        let alone = try await folder.run(["serve", "--port", "0", "--tls-client-ca", certificates.path("ca.pem")])
         #expect(alone.status != 0)
         #expect(alone.err.contains("--tls-client-ca needs --tls-certificate"), "\(alone.err)")
     }
@@ -72,7 +70,7 @@ import Testing
     /// Every secret the server holds goes through it at the most verbose log level: tokens (in headers and
     /// the sign-in form), the ERP/MES credential (sent on each call) and the store's password (in its URL).
     @Test func noSecretReachesTheLogsEvenAtTrace() async throws {
-        let certificates = try TestCertificates()
+        let certificates = try await offThePool { try TestCertificates() }
         let erp = try await RunningSink()
         defer { erp.stop() }
         let database = try TestPostgres.shared.get().freshDatabase()
@@ -80,24 +78,22 @@ import Testing
         let store = database.replacingOccurrences(of: "postgres://postgres@", with: "postgres://postgres:\(storePassword)@")
         let erpSecret = "erp-secret-\(UUID().uuidString.prefix(8))"
         let folder = try ServerFolder(assets: 2, erpURL: erp.url)
-        #expect(try await offThePool { try folder.run(["migrate", "--store", store]) }.status == 0)
-        let edge = try await offThePool { try folder.token("edge", store: store) }
-        let operatorToken = try await offThePool { try folder.token("operator", store: store) }
-        let server = try await offThePool {
-            try ServerProcess(
-                folder, store: store,
-                arguments: [
-                    "--log-level", "trace", "--retry-delay", "0.2", "--tls-certificate", certificates.path("server.pem"), "--tls-key",
-                    certificates.path("server.key"),
-                ],
-                environment: ["SLUICE_ERP_AUTHORIZATION": "Bearer \(erpSecret)"], keepingLogs: true)
-        }
+        #expect(try await folder.run(["migrate", "--store", store]).status == 0)
+        let edge = try await folder.token("edge", store: store)
+        let operatorToken = try await folder.token("operator", store: store)
+        let server = try await ServerProcess.start(
+            folder, store: store,
+            arguments: [
+                "--log-level", "trace", "--retry-delay", "0.2", "--tls-certificate", certificates.path("server.pem"), "--tls-key",
+                certificates.path("server.key"),
+            ],
+            environment: ["SLUICE_ERP_AUTHORIZATION": "Bearer \(erpSecret)"], keepingLogs: true)
         let base = "https://127.0.0.1:\(server.port)"
         // Without --tls-client-ca, a client needs no certificate of its own.
         try await certificates.withClient { client in
             try await actAsEveryRole(client, base: base, edge: edge, operatorToken: operatorToken, erp: erp)
         }
-        server.stop()
+        await server.stop()
 
         let logs = server.logs
         #expect(logs.contains("dispatch.acknowledged") && logs.contains("trace"), "the logs were captured, at trace")
@@ -167,6 +163,8 @@ import Testing
 struct TestCertificates {
     let directory: String
 
+    /// Writes a fresh authority, server and client certificates with openssl. It blocks: call it through ``offThePool(_:)``.
+    @available(*, noasync, message: "runs openssl eight times; call it through offThePool")
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-tls-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -19,32 +19,34 @@ struct ServerFolder {
     }
 
     /// Runs `sluice` to completion in this folder.
-    func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        try runSluice(arguments, in: path)
+    func run(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+        try await runSluice(arguments, in: path)
     }
 
     /// A new token of `role`, printed by `sluice tokens create` (in this folder's store, or in `store`).
-    func token(_ role: String, store: String? = nil) throws -> String {
-        let result = try run(["tokens", "create", "--store", store ?? self.store, "--name", "\(role)-test", "--role", role, "--quiet"])
+    func token(_ role: String, store: String? = nil) async throws -> String {
+        let result = try await run(["tokens", "create", "--store", store ?? self.store, "--name", "\(role)-test", "--role", role, "--quiet"])
         guard result.status == 0 else { throw TestFailure("tokens create failed: \(result.err)") }
         return result.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
 /// Runs the built `sluice` executable in `directory`, as a user would, to completion.
-func runSluice(_ arguments: [String], in directory: String) throws -> (status: Int32, out: String, err: String) {
-    try runProgram(Bundle.main.bundleURL.appendingPathComponent("sluice"), arguments, in: directory)
+func runSluice(_ arguments: [String], in directory: String) async throws -> (status: Int32, out: String, err: String) {
+    try await offThePool { try runProgram(Bundle.main.bundleURL.appendingPathComponent("sluice"), arguments, in: directory) }
 }
 
-/// Runs `body`, which blocks (waits for a process), on a thread of its own: on the cooperative pool, with one
-/// thread per core, a test waiting seconds for a child process would stall every other test's tasks.
+/// Runs `body`, which blocks (waits for a process), on a thread of its own. All test suites share one
+/// cooperative pool, with one thread per core: a test that waits there for a child process stalls every
+/// other test's tasks, and their polls and timings with them. So no test waits for a process on the pool.
 func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }
 
-/// Runs a program to completion and returns its status and output.
+/// Runs a program to completion and returns its status and output. It blocks: call it through ``offThePool(_:)``.
+@available(*, noasync, message: "blocks a thread of the cooperative pool; call it through offThePool")
 func runProgram(_ executable: URL, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
     process.executableURL = executable
@@ -55,10 +57,19 @@ func runProgram(_ executable: URL, _ arguments: [String], in directory: String? 
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    // Standard error is read on a thread of its own: a program that fills one pipe while the other is
+    // being read to its end would otherwise wait forever.
+    let errData = Locked(Data())
+    let errRead = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        errData.withLock { $0 = data }
+        errRead.signal()
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    errRead.wait()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData.withLock { $0 }, as: UTF8.self))
 }
 
 struct TestFailure: Error, CustomStringConvertible {
@@ -84,11 +95,17 @@ final class ServerProcess: Sendable {
     private let output: Locked<String>
     private let errors: Locked<String>
 
-    /// Starts the server in `folder` (on its SQLite file, or on `store`) and waits until it listens. With
-    /// `keepingLogs`, its standard error (the logs) is kept for ``logs``; otherwise it is dropped.
-    init(
+    /// Starts the server in `folder` (on its SQLite file, or on `store`) and waits, off the pool, until it
+    /// listens. With `keepingLogs`, its standard error (the logs) is kept for ``logs``; otherwise it is dropped.
+    static func start(
         _ folder: ServerFolder, store: String? = nil, arguments: [String] = [], environment: [String: String] = [:], keepingLogs: Bool = false
-    ) throws {
+    ) async throws -> ServerProcess {
+        try await offThePool {
+            try ServerProcess(launching: folder, store: store, arguments: arguments, environment: environment, keepingLogs: keepingLogs)
+        }
+    }
+
+    private init(launching folder: ServerFolder, store: String?, arguments: [String], environment: [String: String], keepingLogs: Bool) throws {
         let process = Process()
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent("sluice")
         let level = arguments.contains("--log-level") ? [] : ["--log-level", "warning"]
@@ -140,16 +157,27 @@ final class ServerProcess: Sendable {
     /// What the server printed and logged so far (its logs only when started `keepingLogs`).
     var logs: String { output.withLock { $0 } + errors.withLock { $0 } }
 
-    /// Kills the process with SIGKILL: no shutdown, no flush.
-    func kill() {
+    /// Kills the process with SIGKILL (no shutdown, no flush) and waits until it is gone.
+    func kill() async {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await exited()
     }
 
-    /// Asks for a graceful stop (SIGTERM) and waits.
-    func stop() {
+    /// Asks for a graceful stop (SIGTERM) and waits until the process has exited.
+    func stop() async {
         process.terminate()
-        process.waitUntilExit()
+        await exited()
+    }
+
+    /// Asks for a graceful stop (SIGTERM) without waiting: for a `defer`, which cannot await. Foundation reaps
+    /// the process when it exits.
+    func terminate() {
+        process.terminate()
+    }
+
+    private func exited() async {
+        let process = process
+        _ = try? await offThePool { process.waitUntilExit() }
     }
 }
 
@@ -230,11 +258,9 @@ func sharedSubscriptionReplicas(_ folder: ServerFolder, store url: String, broke
     var replicas: [ServerProcess] = []
     for name in names {
         replicas.append(
-            try await offThePool {
-                try ServerProcess(
-                    folder, store: url,
-                    arguments: ["--replica", name, "--mqtt", "mqtt://127.0.0.1:\(broker.port)", "--mqtt-topic", "$share/sluice/sluice/+/telemetry"])
-            })
+            try await ServerProcess.start(
+                folder, store: url,
+                arguments: ["--replica", name, "--mqtt", "mqtt://127.0.0.1:\(broker.port)", "--mqtt-topic", "$share/sluice/sluice/+/telemetry"]))
     }
     return replicas
 }
