@@ -135,9 +135,9 @@ extension DecisionEngine {
     @discardableResult
     public func expireDue() throws -> Int {
         let now = clock()
-        // A read first, so the sweep takes the writer only when something is due; on a shared store it also
-        // names the cells to lock.
-        let waiting = try store.read { try $0.actions.expired(before: now, limit: 500) }
+        // A read first, so the sweep takes the writer only when something is due: one action tells that. On a
+        // shared store it reads as many as the sweep takes, to name the cells to lock.
+        let waiting = try store.read { try $0.actions.expired(before: now, limit: store.isShared ? 500 : 1) }
         guard !waiting.isEmpty else { return 0 }
         let cells = store.isShared ? Set(waiting.map(\.cell)).sorted() : []
         let expired = try transact(cells: cells) { state, session in

@@ -191,7 +191,7 @@ extension DecisionEngine {
 
     // MARK: Validation
 
-    func validate(_ items: [TelemetryBatch.Sample], principal: Principal, now: Date, rejected: inout [IngestReport.Rejection])
+    private func validate(_ items: [TelemetryBatch.Sample], principal: Principal, now: Date, rejected: inout [IngestReport.Rejection])
         -> [ValidSample]
     {
         var valid: [ValidSample] = []

@@ -78,10 +78,13 @@ extension DecisionEngine {
         return state
     }
 
-    /// Reloads one cell (its gates, materials and twins) from the store: another replica changed it.
-    func reload(cell id: String, into state: inout EngineState, session: any StoreSession) throws {
-        guard let cell = catalog.cells[id] else { return }
-        try load(cell, into: &state, recent: try recentSamples(session), session: session)
+    /// Reloads cells (their gates, materials and twins) from the store: another replica changed them. The
+    /// newest samples are read once for all of them.
+    func reload(cells ids: [String], into state: inout EngineState, session: any StoreSession) throws {
+        let cells = ids.compactMap { catalog.cells[$0] }
+        guard !cells.isEmpty else { return }
+        let recent = try recentSamples(session)
+        for cell in cells { try load(cell, into: &state, recent: recent, session: session) }
     }
 
     /// The newest samples of each asset, enough to fill its window and warm its scorers, from one

@@ -98,7 +98,7 @@ extension DecisionEngine {
             let arrival = Arrival(batch: item.batch, correlation: item.correlationID)
             switch item.kind {
             case "sample":
-                guard seen.insert("\(item.subject)\u{1F}\(item.time.timeIntervalSince1970)").inserted else { continue }
+                guard seen.insert("\(item.subject)\u{1F}\(AuditChain.milliseconds(item.time))").inserted else { continue }
                 let values = try Self.decode([String: Double].self, item.payload, what: "queued sample \(item.id)")
                 samples.append((ValidSample(index: 0, asset: item.subject, cell: cell, time: item.time, values: values), arrival))
             case "movement":

@@ -98,9 +98,8 @@ public final class DecisionEngine: Sendable {
             do {
                 return try store.write { session in
                     guard let coordination = session.coordination, !cells.isEmpty else { return try body(&current, session) }
-                    for (cell, version) in try coordination.lockCells(cells) where current.versions[cell] != version {
-                        try reload(cell: cell, into: &current, session: session)
-                    }
+                    let stale = try coordination.lockCells(cells).filter { current.versions[$0.key] != $0.value }.keys
+                    if !stale.isEmpty { try reload(cells: stale.sorted(), into: &current, session: session) }
                     let result = try body(&current, session)
                     current.versions.merge(try coordination.bumpCells(cells)) { $1 }
                     return result

@@ -499,6 +499,7 @@ struct PostgresCoordinationRepository: CoordinationRepository {
     }
 
     func acquireLease(cell: String, holder: String, duration: TimeInterval) throws -> ScorerLease {
+        // `epoch` counts the changes of holder, for whoever reads cell_state; Sluice itself goes by the lease time.
         let taken = try link.query(
             """
             UPDATE cell_state SET lease_until = \(Self.databaseNow) + $3,
@@ -522,7 +523,7 @@ struct PostgresCoordinationRepository: CoordinationRepository {
     func enqueue(_ items: [InboxRecord]) throws {
         var start = items.startIndex
         while start < items.endIndex {
-            let chunk = items[start..<min(start + 200, items.endIndex)]
+            let chunk = items[start..<min(start + PostgresSampleRepository.rowsPerStatement, items.endIndex)]
             var values: [any SQLBindable] = []
             for item in chunk {
                 values += [item.cell, item.batch, item.correlationID, item.kind, item.subject, item.time, item.payload, item.receivedAt]
@@ -564,8 +565,7 @@ struct PostgresCoordinationRepository: CoordinationRepository {
 
     private static func lease(_ row: PostgresStoredRow) throws -> ScorerLease {
         ScorerLease(
-            cell: try row.string("cell"), holder: try row.optionalString("holder"), epoch: try row.int64("epoch"), until: try row.date("lease_until"),
-            now: try row.date("now"))
+            cell: try row.string("cell"), holder: try row.optionalString("holder"), until: try row.date("lease_until"), now: try row.date("now"))
     }
 }
 

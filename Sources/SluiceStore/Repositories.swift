@@ -165,18 +165,15 @@ public struct ScorerLease: Sendable, Equatable {
     public var cell: String
     /// The replica holding it, if any.
     public var holder: String?
-    /// Counts the changes of holder: a replica's work under an older epoch is refused.
-    public var epoch: Int64
     /// When it lapses unless renewed.
     public var until: Date
     /// The database's clock when it was read.
     public var now: Date
 
     /// A lease.
-    public init(cell: String, holder: String?, epoch: Int64, until: Date, now: Date) {
+    public init(cell: String, holder: String?, until: Date, now: Date) {
         self.cell = cell
         self.holder = holder
-        self.epoch = epoch
         self.until = until
         self.now = now
     }

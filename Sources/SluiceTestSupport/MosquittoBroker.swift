@@ -59,7 +59,7 @@ public final class MosquittoBroker: Sendable {
 
     /// Launches the broker and waits until it accepts TCP connections.
     public func start() throws {
-        let processID = try spawn()
+        let processID = try spawnBroker()
         self.processID.withLock { $0 = processID }
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {
@@ -94,7 +94,7 @@ public final class MosquittoBroker: Sendable {
 
     /// Starts mosquitto with posix_spawn rather than `Process`: the spawning thread (a Dispatch worker) has SIGTERM blocked, and
     /// a child inherits that mask, so a broker started by `Process` would ignore SIGTERM. Here the mask is cleared explicitly.
-    private func spawn() throws -> pid_t {
+    private func spawnBroker() throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -109,27 +109,11 @@ public final class MosquittoBroker: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&fileActions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
-        closeInheritedDescriptors(&fileActions)
-
-        let words: [String] = [Self.executable, "-c", configurationFile.path]
-        let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer {
-            for argument in arguments {
-                free(argument)
-            }
+        do {
+            return try SluiceTestSupport.spawn(Self.executable, ["-c", configurationFile.path], attributes: &attributes)
+        } catch {
+            throw BrokerError(message: "\(error)")
         }
-        var processID: pid_t = 0
-        let rc = posix_spawn(&processID, Self.executable, &fileActions, &attributes, arguments, environ)
-        guard rc == 0 else {
-            throw BrokerError(message: "cannot start \(Self.executable): \(String(cString: strerror(rc)))")
-        }
-        return processID
     }
 
     struct BrokerError: Error, CustomStringConvertible {

@@ -64,25 +64,18 @@ public final class TestPostgres: Sendable {
     private static func run(_ executable: String, _ arguments: [String]) throws -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-postgres-\(UUID().uuidString).out")
         defer { try? FileManager.default.removeItem(at: output) }
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&fileActions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
-        closeInheritedDescriptors(&fileActions)
-        let words = [executable] + arguments
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        var processID: pid_t = 0
-        let rc = posix_spawn(&processID, executable, &fileActions, nil, argv, environ)
-        guard rc == 0 else { throw TestPostgresError(message: "cannot start \(executable): \(String(cString: strerror(rc)))") }
+        let processID: pid_t
+        do {
+            processID = try spawn(executable, arguments, output: output.path)
+        } catch {
+            throw TestPostgresError(message: "\(error)")
+        }
         var status: Int32 = 0
         while waitpid(processID, &status, 0) == -1, errno == EINTR {}
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         // Exited normally with status 0.
-        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-            throw TestPostgresError(message: "\(words.joined(separator: " ")) failed: \(text)")
+        guard status == 0 else {
+            throw TestPostgresError(message: "\(([executable] + arguments).joined(separator: " ")) failed: \(text)")
         }
         return text
     }

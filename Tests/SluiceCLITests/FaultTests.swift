@@ -24,7 +24,7 @@ import Testing
         erp.sink.setDelay(.seconds(2))
         let assets = 4
         let folder = try ServerFolder(assets: assets, erpURL: erp.url)
-        #expect(try await folder.run(["migrate", "--store", url]).status == 0)
+        try await folder.migrate(store: url)
         let edge = try await folder.token("edge", store: url)
         let operatorToken = try await folder.token("operator", store: url)
         var replicas: [ServerProcess] = []
@@ -109,7 +109,7 @@ import Testing
         let unexpected = seen.statuses.keys.filter { $0 != 200 && $0 != 503 }
         #expect(unexpected.isEmpty, "while the database was down, requests were answered 503 (try again), never 500: \(seen.statuses)")
         let delivered = try await eventually(timeout: .seconds(60)) {
-            (try await decide.json("GET", "/v1/actions?state=acknowledged"))["actions"].flatMap { $0 as? [Any] }?.count == assets
+            try await decide.actionIDs(state: "acknowledged").count == assets
         }
         #expect(delivered, "every approved call reached the ERP/MES")
         let firstTakes = erp.sink.calls.filter { !$0.duplicate }.map(\.key)
@@ -128,12 +128,11 @@ import Testing
 
     @Test(.enabled(if: MosquittoBroker.isAvailable, "needs the Mosquitto broker (make test installs it)"))
     func brokerRestartedUnderReplicasLosesNothingTheyAcknowledged() async throws {
-        let broker = try MosquittoBroker()
-        try broker.start()
+        let broker = try await startedBroker()
         defer { broker.stop() }
-        let url = try TestPostgres.shared.get().freshDatabase()
+        let url = try await freshPostgresDatabase()
         let folder = try ServerFolder(assets: 4)
-        #expect(try await folder.run(["migrate", "--store", url]).status == 0)
+        try await folder.migrate(store: url)
         let admin = try await folder.token("admin", store: url)
         let replicas = try await sharedSubscriptionReplicas(folder, store: url, broker: broker, names: ["b1", "b2"])
         defer { for replica in replicas { replica.terminate() } }
@@ -149,10 +148,10 @@ import Testing
         func stored(_ count: Int) async throws -> Bool {
             try await eventually(timeout: .seconds(30)) { try await psql(url, "SELECT COUNT(*) FROM sample") == ["\(count)"] }
         }
-        try publishSamples(0..<100, to: broker, start: start)
+        try await publishSamples(0..<100, to: broker, start: start)
         #expect(try await stored(100))
 
-        broker.stop()
+        try await offThePool { broker.stop() }
         let degraded = try await eventually {
             for api in apis {
                 let health = try await api.call("GET", "/health")
@@ -162,11 +161,11 @@ import Testing
         }
         #expect(degraded, "every replica reports the broker gone: /health 503, degraded")
         try await Task.sleep(for: .seconds(2))
-        try broker.start()
+        try await offThePool { try broker.start() }
         let restarted = ContinuousClock.now
         #expect(try await eventually { try await connected() }, "both replicas reconnected and subscribed again")
         let reconnected = ContinuousClock.now - restarted
-        try publishSamples(100..<200, to: broker, start: start)
+        try await publishSamples(100..<200, to: broker, start: start)
         #expect(try await stored(200), "the messages after the restart are stored too")
         #expect(try await psql(url, "SELECT COUNT(*) FROM ingest_batch") == ["200"], "each message taken once")
         print("broker restarted under two replicas: both subscribed again \(reconnected) after it came back; 200 of 200 samples stored once")

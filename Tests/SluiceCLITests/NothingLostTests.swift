@@ -19,7 +19,7 @@ struct NothingLostTests {
 
     @Test func killedMidIngestEveryAcknowledgedSampleIsKept() async throws {
         let folder = try ServerFolder(assets: 8)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let token = try await folder.token("edge")
         var server = try await ServerProcess.start(folder)
         let api = TestAPI(base: server.url, token: token)
@@ -71,7 +71,7 @@ struct NothingLostTests {
         defer { erp.stop() }
         erp.sink.setDelay(.milliseconds(400))
         let folder = try ServerFolder(assets: 12, erpURL: erp.url)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let edge = try await folder.token("edge")
         let operatorToken = try await folder.token("operator")
         var server = try await ServerProcess.start(folder, arguments: ["--retry-delay", "0.2"])
@@ -83,7 +83,7 @@ struct NothingLostTests {
         #expect(ids.count == 12)
         for id in ids { _ = try await decide.json("POST", "/v1/actions/\(id)/approve", body: "{}") }
         // Kill while the ERP/MES is still answering the first calls.
-        _ = try await eventually { !erp.sink.calls.isEmpty }
+        #expect(try await eventually { !erp.sink.calls.isEmpty }, "dispatch had begun")
         await server.kill()
         #expect(erp.sink.acceptedKeys.count < 12, "killed mid-dispatch")
 
@@ -91,8 +91,7 @@ struct NothingLostTests {
         defer { server.terminate() }
         let api = TestAPI(base: server.url, token: operatorToken)
         let delivered = try await eventually(timeout: .seconds(60)) {
-            let list = try await api.json("GET", "/v1/actions?state=acknowledged&limit=100")
-            return (list["actions"] as? [Any])?.count == 12
+            try await api.actionIDs(state: "acknowledged").count == 12
         }
         #expect(delivered, "every approved action reaches the ERP/MES after the restart")
         let keys = Set(ids.map { "sluice-\($0)" })
@@ -107,7 +106,7 @@ struct NothingLostTests {
         defer { erp.stop() }
         erp.sink.setDown(true)
         let folder = try ServerFolder(assets: 3, erpURL: erp.url)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let edge = try await folder.token("edge")
         let operatorToken = try await folder.token("operator")
         let server = try await ServerProcess.start(folder, arguments: ["--retry-delay", "0.2"])
@@ -117,14 +116,12 @@ struct NothingLostTests {
         let api = TestAPI(base: server.url, token: operatorToken)
         for id in ids { _ = try await api.json("POST", "/v1/actions/\(id)/approve", body: "{}") }
         let failing = try await eventually {
-            let list = try await api.json("GET", "/v1/actions?state=failed")
-            return (list["actions"] as? [Any])?.count == 3
+            try await api.actionIDs(state: "failed").count == 3
         }
         #expect(failing, "calls fail and wait for their next attempt")
         erp.sink.setDown(false)
         let delivered = try await eventually {
-            let list = try await api.json("GET", "/v1/actions?state=acknowledged")
-            return (list["actions"] as? [Any])?.count == 3
+            try await api.actionIDs(state: "acknowledged").count == 3
         }
         #expect(delivered)
         #expect(erp.sink.acceptedKeys.count == 3)

@@ -34,13 +34,8 @@ import Testing
         defer { server.terminate() }
 
         // One fault sample per asset: the gate (debounce 1) raises an action for each.
-        let time = ISOTime.format(Date().addingTimeInterval(-5))
-        let samples = TestCell.assets(2).map { asset in
-            let values = TestCell.faulty(0).map { "\"\($0.key)\":\($0.value)" }.sorted().joined(separator: ",")
-            return "{\"asset\":\"\(asset)\",\"time\":\"\(time)\",\"values\":{\(values)}}"
-        }
         let telemetry = folder.path + "/faults.json"
-        try "{\"samples\":[\(samples.joined(separator: ","))]}".write(toFile: telemetry, atomically: true, encoding: .utf8)
+        try faultyBatch(2, at: Date().addingTimeInterval(-5)).write(toFile: telemetry, atomically: true, encoding: .utf8)
 
         let script = TestCell.root.appendingPathComponent("Tests/Browser/operator_page_test.py").path
         let result = try await offThePool {

@@ -88,7 +88,7 @@ struct PeopleCommandsTests {
 
     @Test func badInputIsRefusedWithWhatWasWrong() async throws {
         let folder = try ServerFolder(assets: 1)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let since = try await folder.run(["export", "labels", "--store", folder.store, "--since", "last tuesday"])
         #expect(since.status != 0 && since.err.contains("--since must be a day"), "\(since.err)")
         try "action_id,subject\na,b\n".write(toFile: folder.path + "/odd.csv", atomically: true, encoding: .utf8)

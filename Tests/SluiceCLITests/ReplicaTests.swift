@@ -8,15 +8,13 @@ import Testing
 /// whichever replica the test picks, as a round-robin balancer would send it.
 @Suite(.serialized) struct ReplicaTests {
     @Test func threeReplicasRaiseNoDuplicateLoseNoApprovalDispatchOnceAndTakeOverTheScorer() async throws {
-        let postgres = try TestPostgres.shared.get()
-        let url = try postgres.freshDatabase()
+        let url = try await freshPostgresDatabase()
         let erp = try await RunningSink()
         defer { erp.stop() }
         erp.sink.setDelay(.seconds(1))
         let assets = 12
         let folder = try ServerFolder(assets: assets, erpURL: erp.url)
-        let migrated = try await folder.run(["migrate", "--store", url])
-        #expect(migrated.status == 0, "\(migrated.err)")
+        try await folder.migrate(store: url)
         // The database notes when the scorer lease changes hands, by its own clock: the takeover is timed
         // there, not by this test's polling, which shares two cores with every other suite.
         _ = try await psql(
@@ -101,8 +99,7 @@ import Testing
         }
         #expect(rescored, "the new scorer raised the next detections")
         let delivered = try await eventually(timeout: .seconds(60)) {
-            let list = try await api(survivor, operatorToken).json("GET", "/v1/actions?state=acknowledged&limit=100")
-            return (list["actions"] as? [Any])?.count == assets
+            try await api(survivor, operatorToken).actionIDs(state: "acknowledged").count == assets
         }
         #expect(delivered, "every approved action reached the ERP/MES")
         let keys = Set(ids.map { "sluice-\($0)" })
@@ -115,13 +112,11 @@ import Testing
 
     @Test(.enabled(if: MosquittoBroker.isAvailable, "needs the Mosquitto broker (make test installs it)"))
     func mqttSharedAcrossReplicasStoresEverySampleOnce() async throws {
-        let broker = try MosquittoBroker()
-        try broker.start()
+        let broker = try await startedBroker()
         defer { broker.stop() }
-        let url = try TestPostgres.shared.get().freshDatabase()
+        let url = try await freshPostgresDatabase()
         let folder = try ServerFolder(assets: 4)
-        let migrated = try await folder.run(["migrate", "--store", url])
-        #expect(migrated.status == 0, "\(migrated.err)")
+        try await folder.migrate(store: url)
         let admin = try await folder.token("admin", store: url)
         let replicas = try await sharedSubscriptionReplicas(folder, store: url, broker: broker, names: ["m1", "m2"])
         defer { for replica in replicas { replica.terminate() } }
@@ -131,7 +126,7 @@ import Testing
         }
         // Each message carries one sample; the broker hands each to one of the two replicas.
         let messages = 200
-        try publishSamples(0..<messages, to: broker, start: Date().addingTimeInterval(-60))
+        try await publishSamples(0..<messages, to: broker, start: Date().addingTimeInterval(-60))
         let stored = try await eventually(timeout: .seconds(30)) {
             let samples = try await psql(url, "SELECT COUNT(*) FROM sample")
             let waiting = try await psql(url, "SELECT COUNT(*) FROM inbox")

@@ -5,16 +5,12 @@ import Testing
 
 /// Every step of RUNBOOK.md, tried as the runbook says it, with the command or endpoint it names.
 @Suite struct RunbookTests {
-    private func json(_ text: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
-    }
-
     /// "The SLOs": each one's series is on /metrics, and moves with the work.
     @Test func theSLOsAreReadFromMetrics() async throws {
         let erp = try await RunningSink()
         defer { erp.stop() }
         let folder = try ServerFolder(assets: 3, erpURL: erp.url)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let edge = try await folder.token("edge")
         let operatorToken = try await folder.token("operator")
         let server = try await ServerProcess.start(folder)
@@ -37,7 +33,7 @@ import Testing
     /// "Ingest stops": the twin names each asset's last sample; the asset that went quiet stands out.
     @Test func aSilentAssetShowsInTheTwinAndTheHealthCheck() async throws {
         let folder = try ServerFolder(assets: 2)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let edge = try await folder.token("edge")
         let admin = try await folder.token("admin")
         let server = try await ServerProcess.start(folder)
@@ -65,7 +61,7 @@ import Testing
         defer { erp.stop() }
         erp.sink.setDown(true)
         let folder = try ServerFolder(assets: 2, erpURL: erp.url)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let edge = try await folder.token("edge")
         let operatorToken = try await folder.token("operator")
         let server = try await ServerProcess.start(folder, arguments: ["--dispatch-attempts", "2", "--retry-delay", "0.2"])
@@ -86,7 +82,7 @@ import Testing
         #expect(try await eventually(timeout: .seconds(20)) { try await decide.actionIDs(state: "dead-lettered").count == 2 })
 
         let listed = try await folder.run(["actions", "list", "--store", folder.store, "--state", "dead-lettered"])
-        let action = try json(try await decide.call("GET", "/v1/actions/\(ids[0])").body)
+        let action = try await decide.json("GET", "/v1/actions/\(ids[0])")
         #expect((action["action"] as? [String: Any])?["correlationID"] as? String == correlation, "\(action)")
         #expect(listed.out.contains("corr \(correlation)") && listed.out.contains(ids[0]), "\(listed.out)")
         let dispatch = try #require((action["dispatch"] as? [[String: Any]])?.first)
@@ -103,7 +99,7 @@ import Testing
     /// evidence says why; a rehearsal runs; the model is rolled back to its previous version.
     @Test func aGateFallbackIsReadRehearsedAndTheModelRolledBack() async throws {
         let folder = try ServerFolder(assets: 12)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let edge = try await folder.token("edge")
         let operatorToken = try await folder.token("operator")
         let adminToken = try await folder.token("admin")
@@ -173,7 +169,7 @@ import Testing
     /// "Back up and restore", SQLite: an online backup while the server runs, restored over a lost store.
     @Test func theSQLiteStoreIsBackedUpOnlineAndRestored() async throws {
         let folder = try ServerFolder(assets: 3)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let edge = try await folder.token("edge")
         var server = try await ServerProcess.start(folder)
         let raised = try #require(
@@ -197,9 +193,9 @@ import Testing
 
     /// "Back up and restore", PostgreSQL: pg_dump while replicas run, pg_restore into a new database.
     @Test func thePostgresStoreIsDumpedAndRestored() async throws {
-        let url = try TestPostgres.shared.get().freshDatabase()
+        let url = try await freshPostgresDatabase()
         let folder = try ServerFolder(assets: 3)
-        _ = try await folder.run(["migrate", "--store", url])
+        try await folder.migrate(store: url)
         let edge = try await folder.token("edge", store: url)
         let admin = try await folder.token("admin", store: url)
         let server = try await ServerProcess.start(folder, store: url, arguments: ["--replica", "backup-1"])
@@ -216,7 +212,7 @@ import Testing
         let dumped = try await offThePool { try runProgram(URL(fileURLWithPath: "/usr/bin/pg_dump"), ["--format=custom", "--file", dump, url]) }
         #expect(dumped.status == 0, "\(dumped.err)")
 
-        let restoredURL = try TestPostgres.shared.get().freshDatabase()
+        let restoredURL = try await freshPostgresDatabase()
         let restored = try await offThePool {
             try runProgram(URL(fileURLWithPath: "/usr/bin/pg_restore"), ["--no-owner", "--exit-on-error", "--dbname", restoredURL, dump])
         }

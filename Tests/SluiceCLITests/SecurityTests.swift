@@ -11,7 +11,7 @@ import Testing
     @Test func mutualTLSRefusesClientsWithoutACertificateFromTheAuthorityAndStillChecksTokens() async throws {
         let certificates = try await offThePool { try TestCertificates() }
         let folder = try ServerFolder(assets: 2)
-        #expect(try await folder.run(["migrate", "--store", folder.store]).status == 0)
+        try await folder.migrate()
         let operatorToken = try await folder.token("operator")
         let server = try await ServerProcess.start(
             folder,
@@ -73,12 +73,12 @@ import Testing
         let certificates = try await offThePool { try TestCertificates() }
         let erp = try await RunningSink()
         defer { erp.stop() }
-        let database = try TestPostgres.shared.get().freshDatabase()
+        let database = try await freshPostgresDatabase()
         let storePassword = "pg-secret-\(UUID().uuidString.prefix(8))"
         let store = database.replacingOccurrences(of: "postgres://postgres@", with: "postgres://postgres:\(storePassword)@")
         let erpSecret = "erp-secret-\(UUID().uuidString.prefix(8))"
         let folder = try ServerFolder(assets: 2, erpURL: erp.url)
-        #expect(try await folder.run(["migrate", "--store", store]).status == 0)
+        try await folder.migrate(store: store)
         let edge = try await folder.token("edge", store: store)
         let operatorToken = try await folder.token("operator", store: store)
         let server = try await ServerProcess.start(

@@ -23,6 +23,12 @@ struct ServerFolder {
         try await runSluice(arguments, in: path)
     }
 
+    /// Migrates this folder's store, or `store`, and throws with what `sluice migrate` said if it fails.
+    func migrate(store: String? = nil) async throws {
+        let result = try await run(["migrate", "--store", store ?? self.store])
+        guard result.status == 0 else { throw TestFailure("migrate failed: \(result.err)") }
+    }
+
     /// A new token of `role`, printed by `sluice tokens create` (in this folder's store, or in `store`).
     func token(_ role: String, store: String? = nil) async throws -> String {
         let result = try await run(["tokens", "create", "--store", store ?? self.store, "--name", "\(role)-test", "--role", role, "--quiet"])
@@ -265,9 +271,28 @@ func sharedSubscriptionReplicas(_ folder: ServerFolder, store url: String, broke
     return replicas
 }
 
+/// A new, empty database on the shared test PostgreSQL server (started on first use), and its URL.
+func freshPostgresDatabase() async throws -> String {
+    try await offThePool { try TestPostgres.shared.get().freshDatabase() }
+}
+
+/// A Mosquitto broker on a free port, started.
+func startedBroker() async throws -> MosquittoBroker {
+    try await offThePool {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        return broker
+    }
+}
+
 /// Publishes messages `range` at QoS 1 on cell A's topic, one sample each: message i is asset i mod 4, at
-/// `start` plus i × 0.1 s.
-func publishSamples(_ range: Range<Int>, to broker: MosquittoBroker, start: Date) throws {
+/// `start` plus i × 0.1 s. Each publish waits for the broker's acknowledgement, on a thread of its own.
+func publishSamples(_ range: Range<Int>, to broker: MosquittoBroker, start: Date) async throws {
+    try await offThePool { try publishSamplesWaiting(range, to: broker, start: start) }
+}
+
+@available(*, noasync)
+private func publishSamplesWaiting(_ range: Range<Int>, to broker: MosquittoBroker, start: Date) throws {
     let publisher = try MQTTPublisher(
         configuration: MQTTConfiguration(url: "mqtt://127.0.0.1:\(broker.port)", topics: [], clientID: "edge-\(UUID().uuidString.prefix(8))"))
     try publisher.connect()

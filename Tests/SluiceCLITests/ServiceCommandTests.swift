@@ -9,7 +9,7 @@ import Testing
 struct ServiceCommandTests {
     @Test func replaySendsARecordingThatTheServerKeeps() async throws {
         let folder = try ServerFolder(assets: 1)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let token = try await folder.token("edge")
         let server = try await ServerProcess.start(folder)
         defer { server.terminate() }
@@ -59,7 +59,7 @@ struct ServiceCommandTests {
 
     @Test func auditVerifyNamesTheFirstTamperedRecordAndFails() async throws {
         let folder = try ServerFolder(assets: 1)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         for name in ["a", "b", "c"] { _ = try await folder.run(["tokens", "create", "--store", folder.store, "--name", name, "--role", "data"]) }
         #expect(try await folder.run(["audit", "verify", "--store", folder.store]).status == 0)
         // Someone with the file edits record 3 behind Sluice's back.
@@ -75,7 +75,7 @@ struct ServiceCommandTests {
 
     @Test func tokensAreListedWithoutSecretsAndRevokedByID() async throws {
         let folder = try ServerFolder(assets: 1)
-        _ = try await folder.run(["migrate", "--store", folder.store])
+        try await folder.migrate()
         let created = try await folder.run([
             "tokens", "create", "--store", folder.store, "--name", "olivia", "--role", "operator", "--cell", "cell-a",
         ])

@@ -133,7 +133,7 @@ final class OutageTransport: DispatchTransport {
         #expect(events.filter { $0 == "dispatch.failed" }.count == 3)
         #expect(events.last == "dispatch.dead-lettered")
 
-        let requeued = try Dispatcher.requeue(actionID: nil, in: engine.store, by: .local("ada"), now: clock.now)
+        let requeued = try Dispatcher.requeue(actionID: id, in: engine.store, by: .local("ada"), now: clock.now)
         #expect(requeued == [id])
         #expect(try await dispatcher.dispatchDue() == 1)
         #expect(try engine.action(id, for: olivia).action.state == "acknowledged")
