@@ -4,7 +4,7 @@ SLUICE := .build/release/sluice
 SKAB ?= ../shared/data/skab
 ORACLE ?= ../shared/data/replenishment-oracle.json
 
-.PHONY: deps build demo test bench bench-sensitivity sample clean
+.PHONY: deps build demo test bench sample clean
 
 deps:
 	@scripts/install-deps.sh
@@ -34,18 +34,12 @@ bench: build
 	dir=$$(mktemp -d); url=$$(scripts/postgres-server.sh start $$dir) && \
 		{ $(SLUICE) bench ingest --store $$url; status=$$?; scripts/postgres-server.sh stop $$dir; exit $$status; }
 
-# The SKAB sensitivity table in BENCHMARKS.md: each line moves one setting away from the defaults.
-bench-sensitivity: build
-	for change in "" "--window 30" "--window 50" "--slow-lag 15" "--slow-lag 45" "--margin 10" "--margin 14" \
-		"--clear-below 0.67" "--clear-below 1" "--change-threshold 2" "--change-threshold 8"; do \
-		echo "== $${change:-none}"; $(SLUICE) bench skab --data $(SKAB) $$change || exit 1; \
-	done
-
-# Regenerates the sample telemetry and the models shipped in notebooks-data/ and Models/.
+# Regenerates the sample telemetry and the models shipped in notebooks-data/ and Models/ (v2: the default
+# detector; v1, the textbook PCA models the gates ran before it, stay for the record and for rollback).
 sample: build
 	$(SLUICE) simulate --samples 2400 --normal 1200 --spacing 300 --duration 120 --out notebooks-data/simulated-cell.csv
 	for asset in press-01 pump-02 oven-03; do \
-		$(SLUICE) train --data notebooks-data/simulated-cell.csv --asset $$asset --rows 1200 --name $$asset --out Models/$$asset.pca-t2q.v1.json; \
+		$(SLUICE) train --data notebooks-data/simulated-cell.csv --asset $$asset --rows 1200 --name $$asset --version 2 --out Models/$$asset.pca-t2q.v2.json || exit 1; \
 	done
 
 clean:

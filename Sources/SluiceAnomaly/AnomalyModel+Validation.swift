@@ -38,6 +38,13 @@ extension AnomalyModel {
             guard let bandwidth = parameters.bandwidth, positive(bandwidth) else { throw bad("'parameters.bandwidth' must be positive") }
             guard let ridge = parameters.ridge, ridge >= 0, ridge.isFinite else { throw bad("'parameters.ridge' must be ≥ 0") }
         }
+        if let runs = parameters.frozenRuns {
+            guard runs.count == p, runs.allSatisfy({ $0 >= 0 }) else { throw bad("'parameters.frozenRuns' needs \(p) counts ≥ 0") }
+        }
+        if let variance = parameters.windowVariance {
+            guard variance.count == p, variance.allSatisfy(positive) else { throw bad("'parameters.windowVariance' needs \(p) positive values") }
+        }
+        if let interval = samplingInterval, !positive(interval) { throw bad("'samplingInterval' must be a positive number of seconds") }
         if let detector = changeDetector {
             guard detector.recent >= 1, detector.reference >= ChangeDetector.minimumReference, detector.refractory >= 0 else {
                 throw bad("'changeDetector' needs recent ≥ 1, reference ≥ \(ChangeDetector.minimumReference) and refractory ≥ 0")

@@ -11,10 +11,20 @@ public enum AnomalyModelKind: String, Sendable, Codable, CaseIterable {
     case mset
 }
 
+/// How control limits are set.
+public enum LimitMethod: String, Sendable, Codable, CaseIterable {
+    /// Textbook distributions: the Phase II F limit for T², Jackson–Mudholkar for Q.
+    case distribution
+    /// A quantile of the training scores (in sample).
+    case empirical
+    /// Out of sample: theory's shape with the scale of held-out training rows (the default detector).
+    case heldOut = "held-out"
+}
+
 /// How a control limit was set.
 public struct ControlLimits: Sendable, Codable, Equatable {
-    /// `distribution` (F for T², Jackson–Mudholkar for Q) or `empirical` (a quantile of training scores).
-    public var method: String
+    /// How the limits were set.
+    public var method: LimitMethod
     /// The false-alarm probability the limits were set for (`1 − quantile` for empirical limits).
     public var alpha: Double
     /// A factor applied on top of the statistical limit (1 = the textbook limit).
@@ -44,6 +54,13 @@ public struct ModelParameters: Sendable, Codable, Equatable {
     public var bandwidth: Double?
     /// The ridge added to the similarity matrix of the memory before it is solved (MSET).
     public var ridge: Double?
+    /// Per feature, the variance of its mean over the filter's window relative to one sample's, from the
+    /// training autocorrelation (the default detector scales each window mean by it, so the statistics of
+    /// window means use the covariance of single samples); nil for other models.
+    public var windowVariance: [Double]?
+    /// Per feature, the run of exact repeats of its raw value that marks the sensor frozen (0: not
+    /// checked); nil when the model has no frozen-sensor rule.
+    public var frozenRuns: [Int]?
 }
 
 /// A fitted anomaly model: the artifact stored as JSON under `Models/`.
@@ -51,8 +68,11 @@ public struct ModelParameters: Sendable, Codable, Equatable {
 /// Every number needed to score is in the artifact, so a model scores the same wherever it is loaded.
 /// The score is the statistic divided by its control limit: 1.0 is the threshold.
 public struct AnomalyModel: Sendable, Codable, Equatable {
-    /// The artifact format this build writes and reads.
-    public static let formatVersion = 1
+    /// The artifact format this build writes. Format 1 (before the default detector recorded its design)
+    /// is read as well.
+    public static let formatVersion = 2
+    /// The artifact formats this build reads.
+    public static let readableFormats = 1...2
 
     /// The artifact format version.
     public var format: Int
@@ -80,6 +100,12 @@ public struct AnomalyModel: Sendable, Codable, Equatable {
     public var changeDetector: ChangeDetector?
     /// The explained-variance cut used to choose the retained components (PCA).
     public var explainedVariance: Double?
+    /// Seconds between training samples (the median spacing of their timestamps), when known: the
+    /// filter's windows in samples are this many seconds each.
+    public var samplingInterval: Double?
+    /// What the default detector chose from its training rows, with the reasons (nil for a model fitted
+    /// with explicit settings).
+    public var design: [DesignChoice]?
     /// SHA-256 over the training data and its feature names.
     public var trainingDigest: String
     /// The number of training rows.
@@ -90,6 +116,11 @@ public struct AnomalyModel: Sendable, Codable, Equatable {
     public var createdBy: String
     /// When the model was created (ISO 8601, UTC).
     public var createdAt: String
+
+    /// Scores over the threshold in a row that a detection needs at least, whatever the gate's debounce: two
+    /// windows for a model that averages its states over a window (one burst of noise can hold a window
+    /// mean up for one window, not for two), 1 otherwise.
+    public var settle: Int { filter.window > 1 ? 2 * filter.window : 1 }
 
     /// The artifact as pretty-printed JSON with sorted keys; numbers round-trip exactly.
     public func jsonData() throws -> Data {
@@ -133,7 +164,7 @@ public struct AnomalyModel: Sendable, Codable, Equatable {
             throw AnomalyModelError.malformedArtifact(path: path, detail: "missing 'format', 'family' or 'kind'")
         }
         guard family == "anomaly" else { throw AnomalyModelError.wrongFamily(found: family, path: path) }
-        guard format == formatVersion else { throw AnomalyModelError.unsupportedFormat(found: format, path: path) }
+        guard readableFormats.contains(format) else { throw AnomalyModelError.unsupportedFormat(found: format, path: path) }
         guard AnomalyModelKind(rawValue: kind) != nil else { throw AnomalyModelError.wrongKind(found: kind, path: path) }
         let model: AnomalyModel
         do {

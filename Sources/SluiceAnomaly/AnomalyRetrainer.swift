@@ -154,8 +154,9 @@ public enum AnomalyRetrainer {
         refitted.createdAt = ISO8601DateFormatter().string(from: now)
         let previous = try evaluate(model, on: heldBack, debounce: settings.debounce, recentSamples: settings.recentSamples)
         let candidate = try evaluate(refitted, on: heldBack, debounce: settings.debounce, recentSamples: settings.recentSamples)
-        // The fit-time figures of the old version no longer hold; the new version's are these.
-        refitted.metrics = [:]
+        // The fit-time figures of the old version no longer hold, except what the default detector's limits
+        // are set from; the new version's are these.
+        refitted.metrics = refitted.metrics.filter { $0.key.hasPrefix("heldOut.") || $0.key == "effectiveRows" || $0.key == "samplingInterval" }
         refitted.metrics["explainedVariance"] = AnomalyTrainer.explainedVarianceShare(refitted.parameters)
         refitted.metrics["retrain.previousVersion"] = Double(model.version)
         refitted.metrics["retrain.confirmedNormalRows"] = Double(rows)
@@ -207,15 +208,19 @@ public enum AnomalyRetrainer {
         return peak
     }
 
-    /// `model` refitted to its own training data plus `added` (raw rows in its feature order), with textbook
-    /// limits (margin 1). Supports T² and PCA models with textbook limits and no temporal filter, whose
-    /// artifacts hold the training moments.
+    /// `model` refitted to its own training data plus `added` (raw rows in its feature order), with its
+    /// limits recomputed (margin 1). Supports T² and PCA models whose artifacts hold the training moments: the
+    /// default detector's (``pooledRefitHeldOut(_:adding:extraComponents:)``) and textbook models without a
+    /// temporal filter.
     public static func pooledRefit(_ model: AnomalyModel, adding added: [Matrix], extraComponents: Int = 0) throws -> AnomalyModel {
         guard model.kind == .hotellingT2 || model.kind == .pcaT2Q else {
             throw AnomalyModelError.invalidConfiguration(
                 "retraining supports hotelling-t2 and pca-t2q models; \(model.name) is \(model.kind.rawValue)")
         }
-        guard model.filter.isIdentity, model.changeDetector == nil, model.limits.method == "distribution",
+        if model.limits.method == .heldOut, model.changeDetector == nil {
+            return try pooledRefitHeldOut(model, adding: added, extraComponents: extraComponents)
+        }
+        guard model.filter.isIdentity, model.changeDetector == nil, model.limits.method == .distribution,
             let values = model.parameters.eigenvalues, let vectors = model.parameters.eigenvectors, values.count == model.features.count
         else {
             throw AnomalyModelError.invalidConfiguration(
@@ -265,12 +270,90 @@ public enum AnomalyRetrainer {
         var refitted = model
         refitted.scaling = Standardizer(means: mean, scales: scales)
         refitted.parameters = ModelParameters(
-            center: Array(repeating: 0, count: p), eigenvalues: fitted.eigenvalues, eigenvectors: fitted.eigenvectors, retained: fitted.retained)
+            center: Array(repeating: 0, count: p), eigenvalues: fitted.eigenvalues, eigenvectors: fitted.eigenvectors, retained: fitted.retained,
+            frozenRuns: model.parameters.frozenRuns)
         // Back to the textbook limits: a calibration multiplies them afresh.
         refitted.limits.primary = fitted.primaryLimit ?? 1
         refitted.limits.q = fitted.qLimit
         refitted.limits.margin = 1
         refitted.trainingRows = Int(n)
+        refitted.trainingDigest = digest(previous: model.trainingDigest, added: added, features: model.features)
+        return refitted
+    }
+
+    /// The default detector's pooled refit. Its artifact holds the moments of its single-sample features
+    /// (the centre, every principal direction, and each direction's variance as a window mean with the factor
+    /// that relates it to a single sample's) and the held-out figures its limits were set with. Each added
+    /// block is standardised as the model does and its slow sensors differenced (the first window dropped),
+    /// merged into those moments with Chan et al.'s update, and decomposed again; a new direction's factor is
+    /// the old factors weighted by how much of each old direction it holds. The scaling, the filter and the
+    /// design are kept, and the limits are set again from the same held-out figures with the pooled number of
+    /// independent rows.
+    static func pooledRefitHeldOut(_ model: AnomalyModel, adding added: [Matrix], extraComponents: Int) throws -> AnomalyModel {
+        guard let smoothed = model.parameters.eigenvalues, let vectors = model.parameters.eigenvectors,
+            let retained = model.parameters.retained, let factors = model.parameters.windowVariance
+        else { throw AnomalyModelError.invalidConfiguration("\(model.name) v\(model.version) has no decomposition to pool") }
+        let p = model.features.count
+        for block in added where block.columns != p {
+            throw AnomalyModelError.invalidConfiguration("telemetry with \(block.columns) columns for a model of \(p) features")
+        }
+        let lag = model.filter.slowLag
+        let differencing = TemporalFilter(window: 1, slowLag: lag, slowFeatures: model.filter.slowFeatures)
+        let settledRows = Double(max(model.trainingRows - differencing.warmUp, 2))
+        var scatter = Matrix(rows: p, columns: p)
+        for i in 0..<p {
+            for j in 0..<p {
+                var c = 0.0
+                for k in 0..<p { c += vectors[i, k] * smoothed[k] / factors[k] * vectors[j, k] }
+                scatter[i, j] = (settledRows - 1) * c
+            }
+        }
+        var n = settledRows
+        var mean = model.parameters.center
+        var addedRows = 0
+        for block in added where block.rows > differencing.warmUp + 1 {
+            let features = differencing.apply(model.scaling.transform(block)).rows(differencing.warmUp..<block.rows)
+            let m = Double(features.rows)
+            let moments = features.meanAndCovariance()
+            let delta = (0..<p).map { moments.means[$0] - mean[$0] }
+            for i in 0..<p {
+                for j in 0..<p { scatter[i, j] += (m - 1) * moments.covariance[i, j] + delta[i] * delta[j] * n * m / (n + m) }
+            }
+            for i in 0..<p { mean[i] += delta[i] * m / (n + m) }
+            n += m
+            addedRows += block.rows
+        }
+        var covariance = scatter
+        covariance.withUnsafeMutableBufferPointer { c in for i in c.indices { c[i] /= (n - 1) } }
+        let eigen = try covariance.symmetricEigendecomposition()
+        let values = eigen.values.map { max($0, 0) }
+        let newFactors = (0..<p).map { c -> Double in
+            var f = 0.0
+            for old in 0..<p {
+                var overlap = 0.0
+                for i in 0..<p { overlap += eigen.vectors[i, c] * vectors[i, old] }
+                f += overlap * overlap * factors[old]
+            }
+            return f
+        }
+        let pooledValues = (0..<p).map { values[$0] * newFactors[$0] }
+        let usable = values.filter { $0 > 1e-10 * max(values.first ?? 0, 1e-300) }.count
+        let k = model.kind == .pcaT2Q ? min(retained + extraComponents, max(usable - 1, 1)) : max(usable, 1)
+        let effectiveRows = (model.metrics["effectiveRows"] ?? settledRows) * n / settledRows
+        let limits = AnomalyTrainer.limitsFromHeldOut(
+            kind: model.kind, retained: k, eigenvalues: pooledValues, effectiveRows: effectiveRows, alpha: model.limits.alpha,
+            metrics: model.metrics)
+        var refitted = model
+        refitted.parameters.center = mean
+        refitted.parameters.eigenvalues = pooledValues
+        refitted.parameters.eigenvectors = eigen.vectors
+        refitted.parameters.retained = k
+        refitted.parameters.windowVariance = newFactors
+        refitted.limits.primary = limits.primary
+        refitted.limits.q = limits.q
+        refitted.limits.margin = 1
+        refitted.trainingRows = model.trainingRows + addedRows
+        refitted.metrics["effectiveRows"] = effectiveRows
         refitted.trainingDigest = digest(previous: model.trainingDigest, added: added, features: model.features)
         return refitted
     }

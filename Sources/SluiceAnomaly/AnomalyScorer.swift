@@ -92,7 +92,7 @@ public struct AnomalyScorer: Sendable {
         self.retained = retained
         self.projection = projection
         self.mset = mset
-        scoresSingleStates = mset == nil && model.filter.isIdentity
+        scoresSingleStates = mset == nil && model.filter.isIdentity && model.parameters.frozenRuns == nil
         var folded = projection
         var offset = [Double](repeating: 0, count: p)
         let shift = (0..<p).map { model.scaling.means[$0] / model.scaling.scales[$0] + model.parameters.center[$0] }
@@ -106,9 +106,20 @@ public struct AnomalyScorer: Sendable {
         foldedOffset = offset
     }
 
-    /// The scores of a sequence of raw states in time order (the filter runs over it).
+    /// The scores of a sequence of raw states in time order (the filter and the frozen-sensor rule run
+    /// over it).
     public func scores(sequence: Matrix) -> [Double] {
-        combine(statistics(sequence: sequence))
+        var scores = combine(statistics(sequence: sequence))
+        guard let runs = model.parameters.frozenRuns else { return scores }
+        var frozen = FrozenSensors(runs: runs)
+        let p = features
+        sequence.withUnsafeBufferPointer { x in
+            for i in 0..<sequence.rows {
+                let s = frozen.push(UnsafeBufferPointer(rebasing: x[(i * p)..<((i + 1) * p)])).score
+                if s > scores[i] { scores[i] = s }
+            }
+        }
+        return scores
     }
 
     /// The scores of independent raw states; the model's filter must be the identity.
@@ -150,7 +161,7 @@ public struct AnomalyScorer: Sendable {
     }
 
     /// The score of one raw state: one `dgemv` and two sums. For T² and PCA models without a temporal
-    /// filter (other models score sequences); `workspace` holds one value per feature.
+    /// filter or frozen-sensor rule (other models score sequences); `workspace` holds one value per feature.
     public func score(state: UnsafePointer<Double>, workspace: UnsafeMutablePointer<Double>) -> Double {
         precondition(scoresSingleStates, "single-state scoring is for T² and PCA models without a filter")
         BLAS.multiply(state: state, by: foldedProjection, into: workspace)

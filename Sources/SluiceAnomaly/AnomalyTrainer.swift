@@ -4,21 +4,29 @@ public import SluiceLinearAlgebra
 import SluiceStatistics
 
 /// How to fit an anomaly model.
+///
+/// ``automatic`` is the default detector: it derives the model, the components, the slow sensors, the
+/// smoothing window and the limits from the training rows (``DetectorDesign``). The other settings name a
+/// model explicitly, for comparison and for users who want one.
 public struct TrainingConfiguration: Sendable, Codable, Equatable {
+    /// Whether every choice is derived from the training rows (the default detector); the settings below
+    /// other than ``alpha``, ``clearBelow``, ``detectsChanges`` and ``detectionObjective`` are then ignored.
+    public var automatic: Bool
     /// The kind of model.
     public var kind: AnomalyModelKind
     /// PCA: keep the leading components that explain this share of the variance.
     public var explainedVariance: Double
-    /// The false-alarm probability of the control limits.
+    /// The false-alarm probability of the control limits: the share of normal samples over the threshold
+    /// before any debounce.
     public var alpha: Double
-    /// `distribution` for the textbook limits, `empirical` for a quantile of the training scores. MSET
-    /// has no textbook limit and is always empirical.
-    public var limitMethod: String
-    /// A factor on top of the limit (1 = the textbook limit).
+    /// How the limits are set. MSET has no textbook limit and is always empirical; the default detector is
+    /// always held out.
+    public var limitMethod: LimitMethod
+    /// A factor on top of the limit (1 = the statistical limit).
     public var margin: Double
     /// Hysteresis: an alarm clears when the score falls below this (≤ 1).
     public var clearBelow: Double
-    /// The causal filter applied before the model.
+    /// The causal filter applied before the model (explicit models).
     public var filter: TemporalFilter
     /// MSET: the number of normal states kept in memory.
     public var memorySize: Int
@@ -26,13 +34,18 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var detectsChanges: Bool
     /// The change-mark threshold, in multiples of the training statistic's 99th percentile.
     public var changeThreshold: Double
+    /// Seconds within which a fault should be detected (the pilot's objective): the default detector's
+    /// smoothing window is at most half of it.
+    public var detectionObjective: Double
 
-    /// A configuration with the defaults: PCA T²+Q at 90 % explained variance, α = 0.01, textbook limits.
+    /// An explicit configuration; the defaults are the textbook PCA T²+Q at 90 % explained variance,
+    /// α = 0.01, distribution limits.
     public init(
-        kind: AnomalyModelKind = .pcaT2Q, explainedVariance: Double = 0.9, alpha: Double = 0.01, limitMethod: String = "distribution",
+        kind: AnomalyModelKind = .pcaT2Q, explainedVariance: Double = 0.9, alpha: Double = 0.01, limitMethod: LimitMethod = .distribution,
         margin: Double = 1, clearBelow: Double = 1, filter: TemporalFilter = .identity, memorySize: Int = 100,
-        detectsChanges: Bool = false, changeThreshold: Double = 4
+        detectsChanges: Bool = false, changeThreshold: Double = 4, automatic: Bool = false, detectionObjective: Double = 300
     ) {
+        self.automatic = automatic
         self.kind = kind
         self.explainedVariance = explainedVariance
         self.alpha = alpha
@@ -43,28 +56,29 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.memorySize = memorySize
         self.detectsChanges = detectsChanges
         self.changeThreshold = changeThreshold
+        self.detectionObjective = detectionObjective
     }
 
-    /// The drift-aware configuration Sluice uses on real plant data: Hotelling T² on 40-sample means, slow
-    /// (thermal) sensors judged by their change over 30 samples, the limit at 12 times the 99th percentile
-    /// of the training scores, an alarm that clears below 0.8 of it, and change marks.
-    public static let driftAware = TrainingConfiguration(
-        kind: .hotellingT2, alpha: 0.01, limitMethod: "empirical", margin: 12, clearBelow: 0.8,
-        filter: TemporalFilter(window: 40, slowLag: 30, slowRatio: 0.45), detectsChanges: true)
+    /// The default detector: every choice derived from the training rows, limits held out, α = 1 % of normal
+    /// samples, a 5-minute detection objective.
+    public static let automatic = TrainingConfiguration(limitMethod: .heldOut, automatic: true)
 
     func validate() throws {
         guard explainedVariance > 0, explainedVariance <= 1 else {
             throw AnomalyModelError.invalidConfiguration("explained variance must be in (0, 1], got \(explainedVariance)")
         }
         guard alpha > 0, alpha < 0.5 else { throw AnomalyModelError.invalidConfiguration("alpha must be in (0, 0.5), got \(alpha)") }
-        guard ["distribution", "empirical"].contains(limitMethod) else {
-            throw AnomalyModelError.invalidConfiguration("limit method must be 'distribution' or 'empirical', got '\(limitMethod)'")
+        guard automatic || limitMethod != .heldOut else {
+            throw AnomalyModelError.invalidConfiguration("held-out limits belong to the default detector; choose 'distribution' or 'empirical'")
         }
         guard margin > 0 else { throw AnomalyModelError.invalidConfiguration("margin must be positive, got \(margin)") }
         guard clearBelow > 0, clearBelow <= 1 else {
             throw AnomalyModelError.invalidConfiguration("clear-below must be in (0, 1], got \(clearBelow)")
         }
         guard memorySize >= 2 else { throw AnomalyModelError.invalidConfiguration("MSET memory needs at least 2 states, got \(memorySize)") }
+        guard detectionObjective > 0, detectionObjective.isFinite else {
+            throw AnomalyModelError.invalidConfiguration("the detection objective must be a positive number of seconds, got \(detectionObjective)")
+        }
     }
 }
 
@@ -84,13 +98,16 @@ public enum AnomalyTrainer {
     /// of T² (a pseudo-inverse) and said, so a degenerate training set never yields a NaN score.
     ///
     /// - Throws: ``AnomalyModelError`` for too few rows, no usable feature or a bad configuration.
+    /// `times` (seconds, one per row) give the default detector its sampling interval; without them one
+    /// sample a second is assumed and said.
     public static func fit(
-        _ data: Matrix, features: [String], configuration: TrainingConfiguration = TrainingConfiguration(), name: String = "model",
-        version: Int = 1, createdBy: String = "sluice train", source: String = "training data", now: Date = Date()
+        _ data: Matrix, features: [String], times: [Double]? = nil, configuration: TrainingConfiguration = TrainingConfiguration(),
+        name: String = "model", version: Int = 1, createdBy: String = "sluice train", source: String = "training data", now: Date = Date()
     ) throws -> TrainingResult {
         try configuration.validate()
         precondition(data.columns == features.count, "one feature name per column")
-        let minimumRows = max(10, configuration.filter.warmUp + 2 * features.count + 2)
+        precondition(times == nil || times!.count == data.rows, "one time per row")
+        let minimumRows = max(configuration.automatic ? 2 * features.count + 12 : 10, configuration.filter.warmUp + 2 * features.count + 2)
         guard data.rows >= minimumRows else { throw AnomalyModelError.tooFewRows(got: data.rows, needed: minimumRows, source: source) }
 
         var notes: [String] = []
@@ -107,6 +124,11 @@ public enum AnomalyTrainer {
         let x = kept.count == features.count ? data : data.columns(kept)
         let keptNames = kept.map { features[$0] }
         let scaling = Standardizer(means: kept.map { fullScaling.means[$0] }, scales: kept.map { fullScaling.scales[$0] })
+        if configuration.automatic {
+            return try fitAutomatic(
+                data, x: x, features: features, kept: keptNames, dropped: dropped, scaling: scaling, times: times, configuration: configuration,
+                name: name, version: version, createdBy: createdBy, source: source, now: now, notes: notes)
+        }
 
         let filter = configuration.filter.fitted(to: x)
         let slow = keptNames.indices.filter { filter.slowFeatures.indices.contains($0) && filter.slowFeatures[$0] }.map { keptNames[$0] }
@@ -147,7 +169,7 @@ public enum AnomalyTrainer {
         case .hotellingT2, .pcaT2Q:
             let fitted = try eigenModel(
                 covariance: covariance, kind: configuration.kind, explainedVariance: configuration.explainedVariance, alpha: configuration.alpha,
-                textbookLimits: configuration.limitMethod == "distribution", rows: n)
+                textbookLimits: configuration.limitMethod == .distribution, rows: n)
             parameters.eigenvalues = fitted.eigenvalues
             parameters.eigenvectors = fitted.eigenvectors
             parameters.retained = fitted.retained
@@ -164,16 +186,16 @@ public enum AnomalyTrainer {
             droppedFeatures: dropped, scaling: scaling, filter: filter, parameters: parameters, limits: limits,
             changeDetector: configuration.detectsChanges
                 ? try ChangeDetector.fit(standardized: scaling.transform(x), threshold: configuration.changeThreshold) : nil,
-            explainedVariance: explained,
+            explainedVariance: explained, samplingInterval: nil, design: nil,
             trainingDigest: digest(data, features: features), trainingRows: data.rows, metrics: [:], createdBy: createdBy,
             createdAt: ISO8601DateFormatter().string(from: now))
 
         // Empirical limits come from the statistics themselves; MSET has no textbook limit.
         let trainingRows = filter.warmUp..<x.rows
-        if configuration.limitMethod == "empirical" || configuration.kind == .mset {
+        if configuration.limitMethod == .empirical || configuration.kind == .mset {
             let statistics = try AnomalyScorer(model: model, rawLimits: true).statistics(sequence: x)
             let quantile = 1 - configuration.alpha
-            model.limits.method = "empirical"
+            model.limits.method = .empirical
             // MSET reproduces its memory states almost exactly; their residuals would bias the limit low.
             let calibration = trainingRows.filter { !memoryRows.contains($0) }
             model.limits.primary = Distributions.empiricalQuantile(calibration.map { statistics.primary[$0] }, quantile)
@@ -183,11 +205,43 @@ public enum AnomalyTrainer {
         }
         model.limits.primary = max(model.limits.primary, 1e-12) * configuration.margin
         if let q = model.limits.q { model.limits.q = max(q, 1e-12) * configuration.margin }
-        // The training alarm rate is a check, not a parameter: 100,000 rows measure it to ±0.03 %, so a
-        // large training set is sampled evenly rather than scored whole (a filter needs the sequence).
+        try measureTrainingAlarmRate(&model, x: x, trainingRows: trainingRows)
+        model.metrics["explainedVariance"] = Self.explainedVarianceShare(parameters)
+        return TrainingResult(model: model, notes: notes)
+    }
+
+    /// The default detector's fit: ``fitAutomatic(raw:features:scaling:times:configuration:)`` wrapped into an
+    /// artifact, with its design recorded.
+    static func fitAutomatic(
+        _ data: Matrix, x: Matrix, features: [String], kept: [String], dropped: [String: String], scaling: Standardizer, times: [Double]?,
+        configuration: TrainingConfiguration, name: String, version: Int, createdBy: String, source: String, now: Date, notes: [String]
+    ) throws -> TrainingResult {
+        let fitted = try fitAutomatic(raw: x, features: kept, scaling: scaling, times: times, configuration: configuration)
+        var changeDetector: ChangeDetector?
+        if configuration.detectsChanges {
+            let w = fitted.filter.window
+            changeDetector = try ChangeDetector.fit(
+                standardized: scaling.transform(x), recent: w, reference: max(3 * w, ChangeDetector.minimumReference), threshold: configuration.changeThreshold,
+                refractory: 6 * w)
+        }
+        var model = AnomalyModel(
+            format: AnomalyModel.formatVersion, family: "anomaly", kind: fitted.kind, name: name, version: version, features: kept,
+            droppedFeatures: dropped, scaling: fitted.scaling, filter: fitted.filter, parameters: fitted.parameters, limits: fitted.limits,
+            changeDetector: changeDetector, explainedVariance: nil, samplingInterval: fitted.design.interval, design: fitted.design.choices,
+            trainingDigest: digest(data, features: features), trainingRows: data.rows, metrics: fitted.metrics, createdBy: createdBy,
+            createdAt: ISO8601DateFormatter().string(from: now))
+        try measureTrainingAlarmRate(&model, x: x, trainingRows: fitted.filter.warmUp..<x.rows)
+        model.metrics["explainedVariance"] = Self.explainedVarianceShare(model.parameters)
+        return TrainingResult(model: model, notes: notes + fitted.notes)
+    }
+
+    /// Records `training.alarmRate`: the share of settled training rows over the threshold. A check, not a
+    /// parameter: 100,000 rows measure it to ±0.03 %, so a large training set without a filter is sampled
+    /// evenly rather than scored whole (a filter needs the sequence).
+    static func measureTrainingAlarmRate(_ model: inout AnomalyModel, x: Matrix, trainingRows: Range<Int>) throws {
         let sampleLimit = 100_000
         let scored: Matrix
-        if filter.isIdentity, trainingRows.count > sampleLimit {
+        if model.filter.isIdentity, model.parameters.frozenRuns == nil, trainingRows.count > sampleLimit {
             let stride = Double(trainingRows.count) / Double(sampleLimit)
             var sample = Matrix(rows: sampleLimit, columns: x.columns)
             for r in 0..<sampleLimit {
@@ -202,8 +256,6 @@ public enum AnomalyTrainer {
         let evaluated = scored.rows == x.rows ? Array(scores[trainingRows]) : scores
         model.metrics["training.alarmRate"] = Double(evaluated.filter { $0 > 1 }.count) / Double(max(evaluated.count, 1))
         model.metrics["training.alarmRateRows"] = Double(evaluated.count)
-        model.metrics["explainedVariance"] = Self.explainedVarianceShare(parameters)
-        return TrainingResult(model: model, notes: notes)
     }
 
     /// The share of the variance the retained components carry, for a model with components (PCA).

@@ -13,6 +13,7 @@ public struct StreamingScorer: Sendable {
     private var workspace: [Double]
     private var lastRaw: [Double] = []
     private var lastExplanation: AnomalyScorer.Explanation?
+    private var frozen: FrozenSensors?
     /// States seen so far.
     public private(set) var seen = 0
 
@@ -24,6 +25,7 @@ public struct StreamingScorer: Sendable {
         standardized = Array(repeating: 0, count: p)
         filtered = Array(repeating: 0, count: p)
         workspace = Array(repeating: 0, count: p)
+        frozen = scorer.model.parameters.frozenRuns.map { FrozenSensors(runs: $0) }
     }
 
     /// Whether the filter has seen enough states for scores to be settled (past the warm-up).
@@ -39,7 +41,16 @@ public struct StreamingScorer: Sendable {
                 workspace.withUnsafeMutableBufferPointer { scorer.score(state: state.baseAddress!, workspace: $0.baseAddress!) }
             }
         }
-        let explanation = scorer.explain(centered: centeredFiltered(raw))
+        var explanation = scorer.explain(centered: centeredFiltered(raw))
+        if frozen != nil {
+            let (score, feature) = raw.withUnsafeBufferPointer { frozen!.push($0) }
+            if let feature, score > explanation.score {
+                // A frozen sensor drives the score alone.
+                var parts = [Double](repeating: 0, count: raw.count)
+                parts[feature] = score
+                explanation = AnomalyScorer.Explanation(score: score, primary: explanation.primary, q: explanation.q, contributions: parts)
+            }
+        }
         lastExplanation = explanation
         return explanation.score
     }

@@ -85,6 +85,8 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
         private var recent: [Double]
         private var count = 0
         private var smoothedHistory: [Double]
+        private var sums: [Double]
+        private var sinceRecount = 0
 
         /// A state that has seen nothing yet.
         public init(filter: TemporalFilter, features: Int) {
@@ -92,6 +94,7 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
             self.features = features
             self.recent = Array(repeating: 0, count: filter.window * features)
             self.smoothedHistory = Array(repeating: 0, count: (filter.slowLag + 1) * features)
+            self.sums = Array(repeating: 0, count: features)
         }
 
         /// Feeds one standardised state and writes its filtered value to `output`.
@@ -100,14 +103,26 @@ public struct TemporalFilter: Sendable, Codable, Equatable {
             let p = features
             let slot = count % w
             let filled = min(count + 1, w)
-            for j in 0..<p { recent[slot * p + j] = z[j] }
-            // The window is summed afresh each time rather than kept as a running total, so rounding
-            // cannot accumulate over a long stream and an extreme sample leaves no trace once it is out.
+            // A running sum over the window, counted afresh every 4,096 samples and whenever a large value
+            // leaves it, so rounding cannot accumulate over a long stream and an extreme sample leaves no trace.
+            var recount = sinceRecount >= 4_096
             for j in 0..<p {
-                var sum = 0.0
-                for k in 0..<filled { sum += recent[k * p + j] }
-                output[j] = sum / Double(filled)
+                let leaving = count >= w ? recent[slot * p + j] : 0
+                if abs(leaving) > 1_000 { recount = true }
+                sums[j] += z[j] - leaving
+                recent[slot * p + j] = z[j]
             }
+            if recount {
+                for j in 0..<p {
+                    var sum = 0.0
+                    for k in 0..<filled { sum += recent[k * p + j] }
+                    sums[j] = sum
+                }
+                sinceRecount = 0
+            } else {
+                sinceRecount += 1
+            }
+            for j in 0..<p { output[j] = sums[j] / Double(filled) }
             if filter.slowLag > 0, filter.slowFeatures.contains(true) {
                 let lag = filter.slowLag
                 let here = count % (lag + 1)

@@ -29,17 +29,20 @@ public struct FaultDetectionReport: Sendable {
 
     /// Fits a model of `configuration` on the first `normalSamples` rows of `frame` (the asset's
     /// telemetry), scores all of it, groups alarms into episodes needing `debounce` scores in a row over
-    /// the threshold, and matches them with `faults`.
+    /// the threshold (or the model's ``AnomalyModel/settle``, if more), and matches them with `faults`.
     public static func evaluate(
         asset: String, frame: TelemetryFrame, faults: [InjectedFault], normalSamples: Int, configuration: TrainingConfiguration, debounce: Int
     ) throws -> FaultDetectionReport {
         let result = try AnomalyTrainer.fit(
-            frame.values.rows(0..<normalSamples), features: frame.sensors, configuration: configuration,
-            name: "\(asset)-\(configuration.kind.rawValue)", createdBy: "sluice demo", source: frame.source)
+            frame.values.rows(0..<normalSamples), features: frame.sensors, times: frame.times.map { Array($0.prefix(normalSamples)) },
+            configuration: configuration,
+            name: asset, createdBy: "sluice demo", source: frame.source)
         let scorer = try AnomalyScorer(model: result.model)
         let scores = scorer.scores(sequence: frame.values)
         let centered = scorer.centeredFeatures(sequence: frame.values)
-        let episodes = AlarmEpisodes.find(scores: scores, consecutive: debounce).filter { $0.start >= normalSamples }
+        let episodes = AlarmEpisodes.find(scores: scores, consecutive: max(debounce, result.model.settle)).filter {
+            $0.start >= normalSamples
+        }
         let own = faults.filter { $0.asset == asset }
         let detections = own.map { fault -> Detection in
             guard let episode = episodes.first(where: { fault.samples.contains($0.start) }) else {

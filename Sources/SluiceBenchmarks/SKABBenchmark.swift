@@ -5,7 +5,7 @@ import SluiceTelemetry
 
 /// A detector configuration benchmarked on SKAB: one fixed configuration for every file.
 public struct SKABDetector: Sendable {
-    /// The name printed in reports (`drift-aware`).
+    /// The name printed in reports (`default`).
     public let name: String
     /// How the model is fitted on each file's training part.
     public let configuration: TrainingConfiguration
@@ -16,20 +16,20 @@ public struct SKABDetector: Sendable {
         self.configuration = configuration
     }
 
-    /// The detectors Sluice reports on: the three textbook models, the drift-aware configuration, and the
-    /// same without its change marks (the alarm alone).
+    /// The detectors Sluice reports on: the default detector (every choice from each file's training rows),
+    /// the same with change marks, and the three textbook models.
     public static let all: [SKABDetector] = [
+        SKABDetector(name: "default", configuration: .automatic),
+        SKABDetector(
+            name: "default+changes",
+            configuration: {
+                var marks = TrainingConfiguration.automatic
+                marks.detectsChanges = true
+                return marks
+            }()),
         SKABDetector(name: "hotelling-t2", configuration: TrainingConfiguration(kind: .hotellingT2)),
         SKABDetector(name: "pca-t2q", configuration: TrainingConfiguration(kind: .pcaT2Q, explainedVariance: 0.9)),
         SKABDetector(name: "mset", configuration: TrainingConfiguration(kind: .mset)),
-        SKABDetector(name: "drift-aware", configuration: .driftAware),
-        SKABDetector(
-            name: "drift-aware-alarm",
-            configuration: {
-                var alarmOnly = TrainingConfiguration.driftAware
-                alarmOnly.detectsChanges = false
-                return alarmOnly
-            }()),
     ]
 
     /// The detector called `name`, if there is one.
@@ -83,7 +83,8 @@ public enum SKABBenchmark {
     public static func predict(_ experiment: SKABExperiment, with detector: SKABDetector) throws -> FilePrediction {
         let training = experiment.values.rows(0..<trainingRows)
         let result = try AnomalyTrainer.fit(
-            training, features: experiment.sensors, configuration: detector.configuration, name: "skab-\(detector.name)",
+            training, features: experiment.sensors, times: Array(experiment.times[0..<trainingRows]), configuration: detector.configuration,
+            name: "skab-\(detector.name)",
             createdBy: "sluice bench skab", source: experiment.path)
         let model = result.model
         let columns = model.features.map { experiment.sensors.firstIndex(of: $0)! }

@@ -40,7 +40,11 @@ public struct DetectionDebouncer: Sendable, Codable, Equatable {
     }
 
     /// Feeds one score of `asset` (1.0 is the threshold) with the asset's current telemetry coverage.
-    public mutating func observe(asset: String, score: Double, coverage: Double, at now: Date) -> Outcome {
+    ///
+    /// `settle` is the least run the model itself asks for: a model that averages its states over a window
+    /// has scores that stay over the threshold for a while after a burst of noise, so it asks for more
+    /// scores in a row than the gate may (the larger of the two applies).
+    public mutating func observe(asset: String, score: Double, coverage: Double, at now: Date, settle: Int = 1) -> Outcome {
         guard coverage >= minimumCoverage else {
             runs[asset] = nil
             return .blocked(
@@ -53,7 +57,7 @@ public struct DetectionDebouncer: Sendable, Codable, Equatable {
         }
         let run = (runs[asset] ?? 0) + 1
         runs[asset] = run
-        guard run >= consecutive else { return .none }
+        guard run >= max(consecutive, settle) else { return .none }
         if open.contains(asset) { return .suppressed("an action for \(asset) is already open") }
         if let until = silentUntil[asset], now < until {
             return .suppressed("\(asset) is silent for another \(Int(until.timeIntervalSince(now).rounded())) s after its last action")

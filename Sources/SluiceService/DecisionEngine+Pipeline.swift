@@ -28,7 +28,8 @@ extension DecisionEngine {
         _ sample: ValidSample, gate: GateDefinition, freshness: TimeInterval, twin: inout AssetTwin, runtime: inout GateRuntime,
         correlation: String, now: Date, session: any StoreSession
     ) throws -> ActionRecord? {
-        guard let features = catalog.models[Catalog.ModelKey(gate: gate.id, asset: sample.asset)]?.features else { return nil }
+        guard let model = catalog.models[Catalog.ModelKey(gate: gate.id, asset: sample.asset)] else { return nil }
+        let features = model.features
         let coverage = twin.coverage(of: features, at: sample.time, freshness: freshness)
         guard let raw = twin.state(of: features) else {
             // Some sensor has never reported: nothing to score, and the debouncer says why.
@@ -36,20 +37,20 @@ extension DecisionEngine {
             return nil
         }
         guard let (score, settled) = twin.score(gate: gate.id, raw), settled else { return nil }
-        guard runtime.debouncer.observe(asset: sample.asset, score: score, coverage: coverage, at: sample.time) == .detection,
+        let settle = model.settle
+        guard runtime.debouncer.observe(asset: sample.asset, score: score, coverage: coverage, at: sample.time, settle: settle) == .detection,
             let explanation = twin.explainLast(gate: gate.id)
         else { return nil }
         let mode = runtime.machine.mode(for: sample.asset)
         let drivers = features.indices.sorted { explanation.contributions[$0] > explanation.contributions[$1] }.prefix(3).map { features[$0] }
         let recent = twin.recent(features, count: configuration.evidenceLength)
-        let model = catalog.models[Catalog.ModelKey(gate: gate.id, asset: sample.asset)]!
         let evidence = Evidence(
             kind: "anomaly", model: .init(name: model.name, kind: model.kind.rawValue, version: model.version, trainingDigest: model.trainingDigest),
             gate: gateEvidence(runtime.machine, mode: mode), triggeredAt: sample.time,
             anomaly: .init(
                 score: explanation.score, threshold: 1, primary: explanation.primary, q: explanation.q,
                 contributions: Dictionary(uniqueKeysWithValues: zip(features, explanation.contributions)), drivers: Array(drivers),
-                consecutive: gate.debounce, snapshot: twin.snapshot(freshness: freshness, sensors: features), recent: recent.values,
+                consecutive: max(gate.debounce, settle), snapshot: twin.snapshot(freshness: freshness, sensors: features), recent: recent.values,
                 recentTimes: recent.times),
             replenishment: nil)
         let action = try raise(

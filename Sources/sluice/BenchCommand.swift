@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure Sluice: detection on SKAB, scoring speed, policy conformance, replenishment, the gate judge, ingest.",
         subcommands: [
-            SKABCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self, GatesBenchCommand.self,
+            SKABCommand.self, GeneraliseCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self, GatesBenchCommand.self,
             IngestBenchCommand.self,
         ])
 }
@@ -29,53 +29,11 @@ struct SKABCommand: AsyncParsableCommand {
 
     @Option(help: "The SKAB data folder.") var data = "../shared/data/skab"
     @Option(help: "Where to write one prediction CSV per labelled file.") var predictions: String?
-    @Option(help: "Detector: \(SKABDetector.all.map(\.name).joined(separator: ", ")).") var model = "drift-aware"
+    @Option(help: "Detector: \(SKABDetector.all.map(\.name).joined(separator: ", ")).") var model = "default"
     @Flag(help: "Also run every other detector and print them side by side.") var compare = false
     @Flag(help: "Print the summary as JSON.") var json = false
-    @Option(help: "Override: smoothing window of the chosen detector (samples).") var window: Int?
-    @Option(help: "Override: lag over which slow sensors are judged (samples).") var slowLag: Int?
-    @Option(help: "Override: margin on the empirical limit.") var margin: Double?
-    @Option(help: "Override: score below which an alarm clears (≤ 1).") var clearBelow: Double?
-    @Option(help: "Override: change-mark threshold (multiples of the 99th percentile).") var changeThreshold: Double?
-
-    /// The chosen detector with the overrides applied, renamed so a report cannot pass for the default.
-    var chosenDetector: SKABDetector {
-        let base = SKABDetector.named(model)!
-        var configuration = base.configuration
-        var changes: [String] = []
-        if let window {
-            configuration.filter.window = window
-            changes.append("window=\(window)")
-        }
-        if let slowLag {
-            configuration.filter.slowLag = slowLag
-            changes.append("lag=\(slowLag)")
-        }
-        if let margin {
-            configuration.margin = margin
-            changes.append("margin=\(margin)")
-        }
-        if let clearBelow {
-            configuration.clearBelow = clearBelow
-            changes.append("clear=\(clearBelow)")
-        }
-        if let changeThreshold {
-            configuration.changeThreshold = changeThreshold
-            changes.append("change=\(changeThreshold)")
-        }
-        return changes.isEmpty ? base : SKABDetector(name: base.name + "(" + changes.joined(separator: ",") + ")", configuration: configuration)
-    }
 
     func validate() throws {
-        if let window, window < 1 { throw ValidationError("--window must be at least 1") }
-        if let slowLag, slowLag < 0 { throw ValidationError("--slow-lag must not be negative") }
-        if let margin, margin <= 0 { throw ValidationError("--margin must be positive") }
-        if let clearBelow, clearBelow <= 0 || clearBelow > 1 { throw ValidationError("--clear-below must be in (0, 1]") }
-        if let changeThreshold, changeThreshold <= 0 { throw ValidationError("--change-threshold must be positive") }
-        let overrides = [window != nil, slowLag != nil, margin != nil, clearBelow != nil, changeThreshold != nil].contains(true)
-        if overrides, !model.hasPrefix("drift-aware") {
-            throw ValidationError("--window, --slow-lag, --margin, --clear-below and --change-threshold apply to the drift-aware detectors only")
-        }
         guard SKABDetector.named(model) != nil else {
             throw ValidationError("unknown detector '\(model)'; choose one of \(SKABDetector.all.map(\.name).joined(separator: ", "))")
         }
@@ -89,7 +47,7 @@ struct SKABCommand: AsyncParsableCommand {
                 print("SKAB: \(listing.experiments.count) labelled files under \(data) (\(listing.skipped.count) other files passed over)")
             }
             var results: [SKABResult] = []
-            let chosen = chosenDetector
+            let chosen = SKABDetector.named(model)!
             let detectors = compare ? [chosen] + SKABDetector.all.filter { $0.name != chosen.name } : [chosen]
             for detector in detectors {
                 let writeTo = detector.name == chosen.name ? predictions : nil

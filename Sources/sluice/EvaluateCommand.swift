@@ -12,14 +12,15 @@ struct EvaluateCommand: AsyncParsableCommand {
         abstract: "Offline: simulate a cell, train a model per asset on its normal hour, and show what it detects.",
         discussion: """
             Writes the simulated telemetry and one model per asset under --out-dir, then scores the second hour of
-            each asset, where a fault starts every ten minutes. Detections need --debounce scores in a row over
-            the threshold (1.0), so one fault raises one detection. For each injected fault it prints whether and
+            each asset, where a fault starts every ten minutes. Without --kind each asset gets the default detector
+            (as `sluice train` fits it). Detections need --debounce scores in a row over the threshold (1.0), or a
+            full window of them for a model that averages over a window, so one fault raises one detection. For each injected fault it prints whether and
             how fast it was detected and the sensors that drove the score; detections outside every fault are
             counted as false alarms.
             """)
 
     @Option(help: "Seed of the simulated cell.") var seed: UInt64 = 42
-    @Option(help: "Model kind: hotelling-t2, pca-t2q or mset.") var kind: AnomalyModelKind = .pcaT2Q
+    @Option(help: "A textbook model instead of the default detector: hotelling-t2, pca-t2q or mset.") var kind: AnomalyModelKind?
     @Option(help: "Consecutive scores over the threshold before a detection is raised.") var debounce = 3
     @Option(help: "Folder for the telemetry and the models.") var outDir = "demo-output"
 
@@ -44,11 +45,12 @@ struct EvaluateCommand: AsyncParsableCommand {
             for asset in config.assets {
                 let frame = try TelemetryCSV.read(path: telemetryPath, options: .init(filter: ("asset", asset)))
                 let report = try FaultDetectionReport.evaluate(
-                    asset: asset, frame: frame, faults: faults, normalSamples: config.normalSamples, configuration: TrainingConfiguration(kind: kind),
+                    asset: asset, frame: frame, faults: faults, normalSamples: config.normalSamples, configuration: kind.map { TrainingConfiguration(kind: $0) } ?? .automatic,
                     debounce: debounce)
-                let modelPath = (outDir as NSString).appendingPathComponent("\(asset).\(kind.rawValue).v1.json")
+                let chosen = report.model.kind.rawValue
+                let modelPath = (outDir as NSString).appendingPathComponent("\(asset).\(chosen).v1.json")
                 try report.model.save(to: modelPath)
-                print("\n\(asset): \(kind.rawValue) model → \(modelPath)")
+                print("\n\(asset): \(chosen) model\(kind == nil ? " (the default detector)" : "") → \(modelPath)")
                 for detection in report.detections {
                     let fault = detection.fault
                     let what = "  \(pad(fault.kind.rawValue, 11)) on \(pad(fault.sensor, 11)) at +\(fault.start)s:"

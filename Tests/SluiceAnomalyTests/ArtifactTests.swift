@@ -6,7 +6,7 @@ import Testing
 struct ArtifactTests {
     @Test(arguments: AnomalyModelKind.allCases)
     func saveAndLoadRoundTripExactly(kind: AnomalyModelKind) throws {
-        let configuration = kind == .hotellingT2 ? TrainingConfiguration.driftAware : TrainingConfiguration(kind: kind)
+        let configuration = kind == .hotellingT2 ? TrainingConfiguration.automatic : TrainingConfiguration(kind: kind)
         let model = try AnomalyTrainer.fit(correlatedStates(500), features: fixtureFeatures, configuration: configuration, name: "press").model
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -40,8 +40,8 @@ struct ArtifactTests {
 
     @Test func newerFormatIsRefusedWithAMessage() {
         #expect(
-            loadError(#"{"format": 2, "family": "anomaly", "kind": "mset"}"#)
-                == "Models/x.json: model format version 2 is not supported; this Sluice reads format 1")
+            loadError(#"{"format": 3, "family": "anomaly", "kind": "mset"}"#)
+                == "Models/x.json: model format version 3 is not supported; this Sluice reads formats 1 to 2")
     }
 
     @Test func unknownKindIsRefused() throws {
@@ -55,7 +55,7 @@ struct ArtifactTests {
     }
 
     @Test func malformedNumbersAreRefusedOnLoad() throws {
-        let model = try AnomalyTrainer.fit(correlatedStates(500), features: fixtureFeatures, configuration: .driftAware, name: "press").model
+        let model = try AnomalyTrainer.fit(correlatedStates(500), features: fixtureFeatures, configuration: .automatic, name: "press").model
         func message(_ edit: (inout AnomalyModel) -> Void) -> String? {
             var broken = model
             edit(&broken)

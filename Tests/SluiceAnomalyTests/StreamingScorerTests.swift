@@ -29,7 +29,7 @@ import Testing
         try check(TrainingConfiguration(kind: .pcaT2Q))
     }
 
-    @Test func withTheDriftAwareFilterTheRunningFilterMatchesTheBatch() throws {
-        try check(.driftAware)
+    @Test func withTheDefaultDetectorTheRunningFilterMatchesTheBatch() throws {
+        try check(.automatic)
     }
 }

@@ -30,7 +30,9 @@ struct TemporalTests {
     }
 
     @Test func alarmsHaveHysteresisAndWaitForTheWarmUp() throws {
-        let model = try AnomalyTrainer.fit(correlatedStates(300), features: fixtureFeatures, configuration: .driftAware).model
+        let configuration = TrainingConfiguration(
+            kind: .hotellingT2, clearBelow: 0.8, filter: TemporalFilter(window: 40, slowLag: 30, slowRatio: 0.45))
+        let model = try AnomalyTrainer.fit(correlatedStates(300), features: fixtureFeatures, configuration: configuration).model
         let scorer = try AnomalyScorer(model: model)
         let clear = model.limits.clearBelow
         #expect(clear < 1)
@@ -49,7 +51,7 @@ struct TemporalTests {
     }
 
     @Test func anAbsurdSampleDoesNotPoisonLaterScores() throws {
-        for configuration in [TrainingConfiguration(kind: .pcaT2Q), .driftAware] {
+        for configuration in [TrainingConfiguration(kind: .pcaT2Q), .automatic] {
             let model = try AnomalyTrainer.fit(correlatedStates(400), features: fixtureFeatures, configuration: configuration).model
             let scorer = try AnomalyScorer(model: model)
             var states = correlatedStates(300, seed: 8)

@@ -79,11 +79,15 @@ struct CLITests {
         #expect(result.status == 0, "\(result.err)")
     }
 
-    @Test func driftAwareRefusesOptionsItWouldIgnore() async throws {
+    @Test func trainRefusesOptionsItWouldIgnore() async throws {
         try write("d.csv", "time,a,b\n0,1,2\n")
-        let result = try await sluice(["train", "--data", "d.csv", "--drift-aware", "--kind", "mset", "--out", "m.json"], in: directory)
-        #expect(result.status != 0)
-        #expect(result.err.contains("--drift-aware is a fixed configuration"))
+        let variance = try await sluice(["train", "--data", "d.csv", "--explained-variance", "0.8", "--out", "m.json"], in: directory)
+        #expect(variance.status != 0)
+        #expect(variance.err.contains("--explained-variance applies to --kind pca-t2q only"), "\(variance.err)")
+        let objective = try await sluice(
+            ["train", "--data", "d.csv", "--kind", "mset", "--detection-objective", "60", "--out", "m.json"], in: directory)
+        #expect(objective.status != 0)
+        #expect(objective.err.contains("--detection-objective applies to the default detector"), "\(objective.err)")
     }
 
     @Test func proposeNamesTheMaterialAndTheFieldAtFault() async throws {
