@@ -22,6 +22,7 @@ test: deps
 bench: build
 	$(SLUICE) bench skab --data $(SKAB) --predictions predictions --compare
 	python3 scripts/skab_metrics_check.py $(SKAB) predictions
+	$(SLUICE) bench generalise --data $(SKAB)
 	$(SLUICE) bench scoring --peer
 	$(SLUICE) bench oracle $(ORACLE)
 	$(SLUICE) bench oracle Tests/SluiceBenchmarksTests/Fixtures/oracle-random-cases.json

@@ -217,7 +217,7 @@ public enum AnomalyRetrainer {
             throw AnomalyModelError.invalidConfiguration(
                 "retraining supports hotelling-t2 and pca-t2q models; \(model.name) is \(model.kind.rawValue)")
         }
-        if model.limits.method == .heldOut, model.changeDetector == nil {
+        if model.limits.method == .heldOut {
             return try pooledRefitHeldOut(model, adding: added, extraComponents: extraComponents)
         }
         guard model.filter.isIdentity, model.changeDetector == nil, model.limits.method == .distribution,
@@ -286,8 +286,8 @@ public enum AnomalyRetrainer {
     /// that relates it to a single sample's) and the held-out figures its limits were set with. Each added
     /// block is standardised as the model does and its slow sensors differenced (the first window dropped),
     /// merged into those moments with Chan et al.'s update, and decomposed again; a new direction's factor is
-    /// the old factors weighted by how much of each old direction it holds. The scaling, the filter and the
-    /// design are kept, and the limits are set again from the same held-out figures with the pooled number of
+    /// the old factors weighted by how much of each old direction it holds. The scaling, the filter, the
+    /// change marks and the design are kept, and the limits are set again from the same held-out figures with the pooled number of
     /// independent rows.
     static func pooledRefitHeldOut(_ model: AnomalyModel, adding added: [Matrix], extraComponents: Int) throws -> AnomalyModel {
         guard let smoothed = model.parameters.eigenvalues, let vectors = model.parameters.eigenvectors,

@@ -94,8 +94,10 @@ extension AnomalyTrainer {
         parameters.retained = retained
         parameters.windowVariance = windowVariance
         parameters.frozenRuns = design.frozenRuns.map { $0 ?? 0 }
+        // Past 200,000 rows the held-out figures are as good as they get: the latest rows are enough.
+        let calibrationRows = u.rows > 200_000 ? u.rows(u.rows - 200_000..<u.rows) : u
         let calibration = try heldOutLimits(
-            single: u, window: w, kind: kind, retained: retained, finalValues: smoothedValues, effectiveRows: effectiveRows,
+            single: calibrationRows, window: w, kind: kind, retained: retained, finalValues: smoothedValues, effectiveRows: effectiveRows,
             alpha: configuration.alpha)
         design.choices.append(calibration.choice)
         let limits = ControlLimits(

@@ -17,15 +17,15 @@ public struct SKABDetector: Sendable {
     }
 
     /// The detectors Sluice reports on: the default detector (every choice from each file's training rows),
-    /// the same with change marks, and the three textbook models.
+    /// the same without its change marks (the alarm alone), and the three textbook models.
     public static let all: [SKABDetector] = [
         SKABDetector(name: "default", configuration: .automatic),
         SKABDetector(
-            name: "default+changes",
+            name: "default-alarm-only",
             configuration: {
-                var marks = TrainingConfiguration.automatic
-                marks.detectsChanges = true
-                return marks
+                var alarm = TrainingConfiguration.automatic
+                alarm.detectsChanges = false
+                return alarm
             }()),
         SKABDetector(name: "hotelling-t2", configuration: TrainingConfiguration(kind: .hotellingT2)),
         SKABDetector(name: "pca-t2q", configuration: TrainingConfiguration(kind: .pcaT2Q, explainedVariance: 0.9)),

@@ -14,6 +14,8 @@ public enum ScoringBenchmark {
         public let fitRows: Int
         /// Seconds to fit (best of the runs).
         public let fitSeconds: Double
+        /// Seconds to fit the default detector on the same rows (best of the runs), times one second apart.
+        public let defaultFitSeconds: Double
         /// States scored per batch run.
         public let batchStates: Int
         /// States per second in batches (best run).
@@ -64,6 +66,13 @@ public enum ScoringBenchmark {
                 .model
             fitTimes.append((clock.now - start).inSeconds)
         }
+        var defaultFitTimes: [Double] = []
+        let times = (0..<fitRows).map(Double.init)
+        for _ in 0..<3 {
+            let start = clock.now
+            _ = try AnomalyTrainer.fit(training, features: names, times: times, configuration: .automatic)
+            defaultFitTimes.append((clock.now - start).inSeconds)
+        }
         let scorer = try AnomalyScorer(model: model!)
         let batch = states(count: batchStates, sensors: sensors, seed: 2)
         var rates: [Double] = []
@@ -92,7 +101,7 @@ public enum ScoringBenchmark {
         rates.sort()
         latencies.sort()
         return Result(
-            sensors: sensors, fitRows: fitRows, fitSeconds: fitTimes.min()!, batchStates: batchStates, batchStatesPerSecond: rates.last!,
+            sensors: sensors, fitRows: fitRows, fitSeconds: fitTimes.min()!, defaultFitSeconds: defaultFitTimes.min()!, batchStates: batchStates, batchStatesPerSecond: rates.last!,
             batchStatesPerSecondMedian: rates[rates.count / 2], singleStateNanosecondsMedian: latencies[latencies.count / 2],
             singleStateNanosecondsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)], blasThreads: BLAS.threadCount)
     }
