@@ -45,7 +45,10 @@ extension DecisionEngine {
         let drivers = features.indices.sorted { explanation.contributions[$0] > explanation.contributions[$1] }.prefix(3).map { features[$0] }
         let recent = twin.recent(features, count: configuration.evidenceLength)
         let evidence = Evidence(
-            kind: "anomaly", model: .init(name: model.name, kind: model.kind.rawValue, version: model.version, trainingDigest: model.trainingDigest),
+            kind: "anomaly",
+            model: .init(
+                name: model.name, kind: model.kind.rawValue, version: model.version, trainingDigest: model.trainingDigest,
+                design: model.design?.map { "\($0.name): \($0.value) — \($0.reason)" }),
             gate: gateEvidence(runtime.machine, mode: mode), triggeredAt: sample.time,
             anomaly: .init(
                 score: explanation.score, threshold: 1, primary: explanation.primary, q: explanation.q,

@@ -13,6 +13,9 @@ public struct Evidence: Sendable, Codable, Equatable {
         public var version: Int
         /// The digest of its training data, where it has one.
         public var trainingDigest: String?
+        /// What the default detector chose from the training rows, one line each (`window: 7 s (7 samples) —
+        /// the shortest mean in which …`); absent for other models.
+        public var design: [String]?
     }
 
     /// The gate that decided its mode.

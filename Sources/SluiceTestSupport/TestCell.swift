@@ -28,9 +28,9 @@ public enum TestCell {
     /// Asset ids of cell A.
     public static func assets(_ count: Int) -> [String] { (1...count).map { String(format: "asset-%02d", $0) } }
 
-    /// The shipped press-01 model.
-    public static func model() throws -> AnomalyModel {
-        try AnomalyModel.load(from: root.appendingPathComponent("Models/press-01.pca-t2q.v1.json").path)
+    /// The shipped press-01 model: version 1 (textbook PCA T²+Q) or 2 (the default detector).
+    public static func model(version: Int = 1) throws -> AnomalyModel {
+        try AnomalyModel.load(from: root.appendingPathComponent("Models/press-01.pca-t2q.v\(version).json").path)
     }
 
     /// A gate definition with test-friendly defaults: acting at once, no silent period.
@@ -56,9 +56,12 @@ public enum TestCell {
             orderMultiple: 10, fillRateTarget: 0.98)
     }
 
-    /// A catalog of cell A (and a one-asset cell B), with the gates given (the maintenance gate by default).
-    public static func catalog(assets count: Int = 3, gates: [GateDefinition]? = nil, withMaterial: Bool = false) throws -> Catalog {
-        let model = try model()
+    /// A catalog of cell A (and a one-asset cell B), with the gates given (the maintenance gate by default),
+    /// every asset on the shipped press-01 model of `modelVersion`.
+    public static func catalog(
+        assets count: Int = 3, gates: [GateDefinition]? = nil, withMaterial: Bool = false, modelVersion: Int = 1
+    ) throws -> Catalog {
+        let model = try model(version: modelVersion)
         let sensorSpecs = Dictionary(uniqueKeysWithValues: sensors.map { ($0, CellDefinition.Sensor(name: $0, minimum: -1_000, maximum: 10_000)) })
         let cellA = CellDefinition(
             id: id, samplePeriod: 1, assets: assets(count).map { CellDefinition.Asset(id: $0, model: "press-01", sensors: sensors) },

@@ -161,7 +161,9 @@ public enum OperatorPage {
         }
         if let evidence {
             html += """
-                <p class="model">Model \(htmlEscaped(evidence.model.name)) \(htmlEscaped(evidence.model.kind)) v\(evidence.model.version)</p>
+                <p class="model">Model \(htmlEscaped(evidence.model.name)) \(htmlEscaped(evidence.model.kind)) v\(evidence.model.version)</p>\(
+                    (evidence.model.design ?? []).isEmpty ? "" : "<details class=\"design\"><summary>How the model was set up from its training data</summary><ul>"
+                        + (evidence.model.design ?? []).map { "<li>\(htmlEscaped($0))</li>" }.joined() + "</ul></details>")
                 <p class="stage">Gate \(htmlEscaped(evidence.gate.id)): stage \(htmlEscaped(evidence.gate.stage)) (\(SVGChart.defaultFormat(evidence.gate.percent)) %)
                 when raised\(gate.map { "; now \(htmlEscaped($0.stageName)), \(htmlEscaped($0.status))" } ?? "").</p>
                 """

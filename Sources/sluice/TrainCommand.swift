@@ -10,14 +10,15 @@ struct TrainCommand: AsyncParsableCommand {
         abstract: "Fit an anomaly model on telemetry of normal operation and write its artifact.",
         discussion: """
             The data should be normal operation: the model learns its envelope. Without --kind, Sluice fits its
-            default detector, which derives every choice from these rows and prints each with its reason:
-            the sampling interval (median spacing of the timestamps), the sensors whose level the rows cannot pin
-            down (a trend, or fewer than 20 independent samples: judged by their change instead), the smoothing
-            window in seconds (the one that makes a sustained shift most detectable, at most half the detection
-            objective), the model (PCA T²+Q with the components above the noise edge, else Hotelling T²), the
-            frozen-sensor runs, and limits calibrated out of sample on held-out training rows for --alpha of
-            normal samples. The same default runs in the service, `sluice retrain`, `replay --dry-run` and
-            `bench skab`.
+            default detector, which derives every choice from these rows and prints each with its reason: the
+            sampling interval (the median spacing of the timestamps); the window states are averaged over (the
+            shortest in which a sustained one-σ shift of a sensor stands out, at most half --detection-objective
+            unless the sensors remember longer); the sensors that wander on their own slower than that window
+            (judged by their change over it instead of their level); the model (PCA T²+Q with the components
+            above the noise edge, else Hotelling T²); the frozen-sensor runs; and limits set out of sample on
+            held-out training rows so that --alpha of normal samples are over the threshold. The same default
+            runs in the service, `sluice retrain`, `replay --dry-run` and `bench skab`; the README's Models
+            section has the details.
 
             --kind names a textbook model instead: hotelling-t2 (T² on every direction, F-distribution limit),
             pca-t2q (T² on the components that explain --explained-variance of the variance plus Q with the

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceAnomaly
 import SluiceGates
 import SluiceService
 import SluiceStore
@@ -10,10 +11,12 @@ import Testing
     let edge = Principal(tokenID: "t1", name: "edge-1", role: .edge, cell: TestCell.id)
     let olivia = Principal(tokenID: "t2", name: "olivia", role: .operator, cell: TestCell.id)
 
-    private func engine(_ gates: [GateDefinition]? = nil, assets: Int = 3, store: (any Store)? = nil, material: Bool = false) throws -> DecisionEngine
-    {
+    private func engine(
+        _ gates: [GateDefinition]? = nil, assets: Int = 3, store: (any Store)? = nil, material: Bool = false, modelVersion: Int = 1
+    ) throws -> DecisionEngine {
         try DecisionEngine(
-            store: try store ?? SQLiteStore(), catalog: try TestCell.catalog(assets: assets, gates: gates, withMaterial: material),
+            store: try store ?? SQLiteStore(),
+            catalog: try TestCell.catalog(assets: assets, gates: gates, withMaterial: material, modelVersion: modelVersion),
             clock: clock.function)
     }
 
@@ -54,6 +57,25 @@ import Testing
         let audit = try engine.store.read { try $0.audit.records(subject: raised[0]) }
         #expect(audit.map(\.entry.event) == ["action.queued"])
         #expect(audit.first?.entry.correlationID == "corr-fault-1")
+    }
+
+    @Test func theDefaultDetectorWaitsForItsSettleAndShowsItsDesignInTheEvidence() throws {
+        let model = try TestCell.model(version: 2)
+        #expect(model.settle == 2 * model.filter.window && model.settle > 2, "a model that averages over a window settles over two")
+        let engine = try engine(modelVersion: 2)
+        #expect(try stream(engine, ["asset-01"], count: 120, values: TestCell.normal).isEmpty)
+        // A blip of half a window holds the window mean over the limit for less than two windows: nothing is
+        // raised. A fault that lasts raises one action.
+        let blip = max(model.filter.window / 2, 1)
+        #expect(try stream(engine, ["asset-01"], from: 120, count: blip, values: TestCell.faulty).isEmpty)
+        #expect(try stream(engine, ["asset-01"], from: 120 + blip, count: 60, values: TestCell.normal).isEmpty)
+        let raised = try stream(engine, ["asset-01"], from: 300, count: 3 * model.settle, values: TestCell.faulty)
+        #expect(raised.count == 1)
+        let view = try engine.action(try #require(raised.first), for: olivia)
+        #expect(view.evidence?.anomaly?.consecutive == model.settle)
+        let design = try #require(view.evidence?.model.design)
+        #expect(design.count == model.design?.count)
+        #expect(design.contains { $0.hasPrefix("window: \(model.filter.window) s") }, "\(design)")
     }
 
     @Test func aShadowGateLogsAndShowsNothing() throws {
