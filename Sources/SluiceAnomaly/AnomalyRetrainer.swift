@@ -246,18 +246,7 @@ public enum AnomalyRetrainer {
         // Chan et al.'s pairwise update merges each block's scatter about its own mean.
         var n = n0
         var mean = mean0
-        for block in added where block.rows > 0 {
-            let m = Double(block.rows)
-            let moments = block.meanAndCovariance()
-            let delta = (0..<p).map { moments.means[$0] - mean[$0] }
-            for i in 0..<p {
-                for j in 0..<p {
-                    scatter[i, j] += (block.rows > 1 ? (m - 1) * moments.covariance[i, j] : 0) + delta[i] * delta[j] * n * m / (n + m)
-                }
-            }
-            for i in 0..<p { mean[i] += delta[i] * m / (n + m) }
-            n += m
-        }
+        for block in added where block.rows > 0 { merge(block, into: &scatter, mean: &mean, count: &n) }
         let scales = (0..<p).map { (scatter[$0, $0] / (n - 1)).squareRoot() }
         guard scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw AnomalyModelError.noUsableFeatures("a sensor is constant in the pooled data")
@@ -312,15 +301,7 @@ public enum AnomalyRetrainer {
         var mean = model.parameters.center
         var addedRows = 0
         for block in added where block.rows > differencing.warmUp + 1 {
-            let features = differencing.apply(model.scaling.transform(block)).rows(differencing.warmUp..<block.rows)
-            let m = Double(features.rows)
-            let moments = features.meanAndCovariance()
-            let delta = (0..<p).map { moments.means[$0] - mean[$0] }
-            for i in 0..<p {
-                for j in 0..<p { scatter[i, j] += (m - 1) * moments.covariance[i, j] + delta[i] * delta[j] * n * m / (n + m) }
-            }
-            for i in 0..<p { mean[i] += delta[i] * m / (n + m) }
-            n += m
+            merge(differencing.apply(model.scaling.transform(block)).rows(differencing.warmUp..<block.rows), into: &scatter, mean: &mean, count: &n)
             addedRows += block.rows
         }
         var covariance = scatter
@@ -356,6 +337,22 @@ public enum AnomalyRetrainer {
         refitted.metrics["effectiveRows"] = effectiveRows
         refitted.trainingDigest = digest(previous: model.trainingDigest, added: added, features: model.features)
         return refitted
+    }
+
+    /// Merges the rows of `block` into a scatter matrix about `mean` of `n` rows: Chan et al.'s pairwise
+    /// update adds the block's own scatter and `δδᵀ · n·m/(n + m)` for the shift `δ` between the means.
+    static func merge(_ block: Matrix, into scatter: inout Matrix, mean: inout [Double], count n: inout Double) {
+        let p = block.columns
+        let m = Double(block.rows)
+        let moments = block.meanAndCovariance()
+        let delta = (0..<p).map { moments.means[$0] - mean[$0] }
+        for i in 0..<p {
+            for j in 0..<p {
+                scatter[i, j] += (block.rows > 1 ? (m - 1) * moments.covariance[i, j] : 0) + delta[i] * delta[j] * n * m / (n + m)
+            }
+        }
+        for i in 0..<p { mean[i] += delta[i] * m / (n + m) }
+        n += m
     }
 
     /// The previous digest chained with each block's own.

@@ -199,3 +199,32 @@ struct DetectorDesignTests {
         #expect(rate < 0.05, "pooled model's alarm rate on its own data \(rate)")
     }
 }
+
+@Suite("Retraining the default detector's models")
+struct DefaultDetectorRetrainingTests {
+    @Test func operatorsLabelsRetrainADefaultModelAndKeepItsDesign() throws {
+        let training = factorStates(rows: 1_500, sensors: 5, factors: 2, seed: 21)
+        let model = try AnomalyTrainer.fit(training, features: names(5), configuration: .automatic).model
+        let t0 = Date(timeIntervalSince1970: 0)
+        var labelled: [LabelledWindow] = []
+        for i in 0..<16 {
+            // Normal operation a little off the training rows, called normal; far-off states, called faults.
+            var mild = factorStates(rows: 60, sensors: 5, factors: 2, seed: 300 + UInt64(i))
+            var far = factorStates(rows: 60, sensors: 5, factors: 2, seed: 400 + UInt64(i))
+            for r in 0..<60 {
+                mild[r, 1] += 1
+                far[r, 3] += 25
+            }
+            labelled.append(LabelledWindow(id: "n\(i)", rows: mild, normal: true, decidedAt: t0 + Double(i)))
+            labelled.append(LabelledWindow(id: "a\(i)", rows: far, normal: false, decidedAt: t0 + Double(i) + 0.5))
+        }
+        let outcome = try AnomalyRetrainer.retrain(model, labelled: labelled, version: 2)
+        #expect(outcome.model.version == 2)
+        #expect(outcome.model.filter == model.filter && outcome.model.design == model.design, "the design is kept")
+        #expect(outcome.model.limits.method == .heldOut)
+        #expect(outcome.model.metrics["heldOut.t2MeanRatio"] == model.metrics["heldOut.t2MeanRatio"])
+        #expect(outcome.confirmedNormalRows > 0)
+        #expect(outcome.candidate.recall == 1, "the far-off faults stay flagged")
+        _ = try AnomalyScorer(model: outcome.model)
+    }
+}
