@@ -62,7 +62,7 @@ extension AnomalyTrainer {
         let smoothedValues = (0..<p).map { values[$0] * windowVariance[$0] }
 
         // Independent rows behind the estimates: noise directions (for the noise edge) and the retained ones
-        // (for the T² limit) remember differently.
+        // (for the T² limit, the most persistent of them) remember differently.
         let scoreMemory = (0..<p).map { SeriesStatistics.integratedTime(of: scores.column($0), squared: true) }
         let noiseRows = Double(u.rows) / SeriesStatistics.median(scoreMemory)
         let edge = pow(1 + (Double(p) / noiseRows).squareRoot(), 2)
@@ -76,8 +76,14 @@ extension AnomalyTrainer {
             kind = .pcaT2Q
             retained = structured
         }
-        let effectiveRows = Double(u.rows) / SeriesStatistics.median(Array(scoreMemory.prefix(retained)))
+        let effectiveRows = Double(u.rows) / (scoreMemory.prefix(retained).max() ?? 1)
         let f = DetectorDesign.figure
+        if effectiveRows < 10 * Double(retained) {
+            notes.append(
+                "the training rows hold only \(f(effectiveRows)) independent rows for the \(retained) direction\(retained == 1 ? "" : "s") T² watches "
+                    + "(fewer than ten per direction): the limits are estimated from little, so expect the false-alarm rate to stray from "
+                    + "its target; train on a longer stretch of normal operation")
+        }
         let plural = retained == 1 ? "" : "s"
         design.choices.append(
             DesignChoice(
@@ -110,14 +116,19 @@ extension AnomalyTrainer {
     }
 
     /// The variance-of-mean factor over `window` samples of each column of `u`, from the autocorrelation of
-    /// `rows` of it (at most their last 16,384). A window mean varies at least as much as the mean of as
-    /// many independent samples (1/w): an estimate below that is the noise of a short training set, and
-    /// trusting it would inflate live scores.
+    /// `rows` of it (at most their last 16,384).
+    ///
+    /// Autocovariances measured about the sample's own mean run low by about the variance of that mean,
+    /// `τ/n` of the variance for a series that remembers `τ` samples, and so does the factor; it gets that
+    /// back. A window mean varies at least as much as the mean of as many independent samples (1/w): an
+    /// estimate below that is the noise of a short training set, and trusting it would inflate live scores.
     static func windowVariance(of u: Matrix, rows: Range<Int>, window w: Int) -> [Double] {
         guard w > 1 else { return Array(repeating: 1, count: u.columns) }
         return (0..<u.columns).map { j in
             let series = rows.suffix(16_384).map { u[$0, j] }
-            return max(DetectorDesign.varianceOfMean(SeriesStatistics.autocorrelation(series, maxLag: w), window: w), 1 / Double(w))
+            let rho = SeriesStatistics.autocorrelation(series, maxLag: w)
+            let bias = SeriesStatistics.integratedTime(of: series) / Double(max(series.count, 1))
+            return max(DetectorDesign.varianceOfMean(rho, window: w) + bias, 1 / Double(w))
         }
     }
 

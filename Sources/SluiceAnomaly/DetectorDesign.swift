@@ -5,11 +5,11 @@ import SluiceStatistics
 /// One choice the default detector made from its training rows, with the reason, as `sluice train` prints
 /// it and the operator's evidence shows it.
 public struct DesignChoice: Sendable, Codable, Equatable {
-    /// What was chosen (`window`, `slow sensors`, `components`, `limits`, …).
+    /// What was chosen (`window`, `slow sensors`, `model`, `limits`, …).
     public var name: String
-    /// The value, in words and units (`40 s (40 samples)`).
+    /// The value, in words and units (`7 s (7 samples)`).
     public var value: String
-    /// Why, from the training rows (`the shift of one standard deviation is most detectable …`).
+    /// Why, from the training rows (`the shortest mean in which a sustained shift of one σ …`).
     public var reason: String
 
     /// A choice.
@@ -21,8 +21,9 @@ public struct DesignChoice: Sendable, Codable, Equatable {
 }
 
 /// What the default detector read off its training rows before fitting: the sampling interval, how long
-/// the sensors remember, the window that makes a sustained shift of one σ stand out, which sensors wander
-/// slower than that window, and how many exact repeats in a row mean a sensor is frozen.
+/// the sensors and their own parts remember, the window that makes a sustained shift of one σ stand out,
+/// which sensors wander on their own slower than that window, and how many exact repeats in a row mean a
+/// sensor is frozen.
 ///
 /// Every figure comes from the training rows of the asset; the only settings are the target false-alarm
 /// probability and the detection objective (the pilot's time to detect, 5 minutes), which bounds the delay
@@ -33,8 +34,8 @@ public struct DetectorDesign: Sendable {
     /// The window states are averaged over, in samples (1: none); slow sensors are judged by their change
     /// over it.
     public var window: Int
-    /// Sensors whose level wanders slower than the window (their autocorrelation one window back is over
-    /// 0.5): judged by their change over one window rather than by their level.
+    /// Sensors that wander on their own slower than the window (their own part's autocorrelation one window
+    /// back is over 0.5): judged by their change over one window rather than by their level.
     public var slow: [Bool]
     /// Per sensor, the run of exact repeats that marks it frozen (nil: it repeats too often to tell).
     public var frozenRuns: [Int?]
