@@ -35,7 +35,8 @@ public struct DetectorDesign: Sendable {
     /// over it.
     public var window: Int
     /// Sensors that wander on their own slower than the window (their own part's autocorrelation one window
-    /// back is over 0.5): judged by their change over one window rather than by their level.
+    /// back is over 0.5) and too slowly for the training rows to hold 20 independent samples of it: judged
+    /// by their change over one window rather than by their level.
     public var slow: [Bool]
     /// Per sensor, the run of exact repeats that marks it frozen (nil: it repeats too often to tell).
     public var frozenRuns: [Int?]
@@ -43,6 +44,10 @@ public struct DetectorDesign: Sendable {
     public var memory: [Double]
     /// The choices with their reasons, in the order they were made.
     public var choices: [DesignChoice]
+
+    /// The fewest independent samples from which a sensor's level range is learnt; a slow sensor with fewer
+    /// is judged by its change. Twenty is the usual floor for estimating a mean and a spread.
+    static let independentSamplesForLevel = 20.0
 
     /// Reads the design off standardised training rows `z` (time order, one column per name in
     /// `features`) and the raw rows `raw` (for exact repeats), sampled at `times` (seconds) when known.
@@ -77,7 +82,8 @@ public struct DetectorDesign: Sendable {
         let medianMemory = SeriesStatistics.median(memory)
         let own = Self.ownParts(z)
         let ownColumns = (0..<p).map { own.column($0) }
-        let ownMemory = SeriesStatistics.median(ownColumns.map { SeriesStatistics.integratedTime(of: $0) })
+        let ownMemories = ownColumns.map { SeriesStatistics.integratedTime(of: $0) }
+        let ownMemory = SeriesStatistics.median(ownMemories)
         choices.append(
             DesignChoice(
                 name: "memory", value: Self.duration(medianMemory * interval),
@@ -98,10 +104,13 @@ public struct DetectorDesign: Sendable {
             return (cap, rho)
         }
         let (first, ownRho) = shortestWindow(ownColumns)
-        // Slow sensors: the own part one window back still explains more than half of the present one, so the
-        // sensor wanders on its own, slower than the window, and its level would read as a fault. Such a
-        // sensor is judged by its change over the window; the window is then chosen again.
-        let slow = (0..<p).map { first > 1 && ownRho[$0].count > first && ownRho[$0][first] > 0.5 }
+        // Slow sensors: the own part one window back still explains more than half of the present one, and
+        // the training rows hold fewer than twenty independent samples of it, so the sensor wanders on its own,
+        // slower than the window and too slowly for its range to be learnt; its level would read as a fault.
+        // Such a sensor is judged by its change over the window; the window is then chosen again.
+        let slow = (0..<p).map {
+            first > 1 && ownRho[$0].count > first && ownRho[$0][first] > 0.5 && Double(n) / ownMemories[$0] < Self.independentSamplesForLevel
+        }
         var window = first
         if slow.contains(true) {
             let lag = TemporalFilter(window: 1, slowLag: first, slowFeatures: slow)
@@ -128,9 +137,10 @@ public struct DetectorDesign: Sendable {
             DesignChoice(
                 name: "slow sensors", value: slowNames.isEmpty ? "none" : slowNames.joined(separator: ", "),
                 reason: slowNames.isEmpty
-                    ? "no sensor's own part keeps more than half its correlation over one window: all are judged by their level"
-                    : "their own part, one window back, still explains more than half of the present one (correlation > 0.5): they wander on "
-                        + "their own, slower than the window, so they are judged by their change over \(Self.duration(Double(window) * interval))"
+                    ? "no sensor's own part both keeps more than half its correlation over one window and has fewer than \(Int(Self.independentSamplesForLevel)) independent samples in the training rows: all are judged by their level"
+                    : "their own part, one window back, still explains more than half of the present one (correlation > 0.5), and the training "
+                        + "rows hold fewer than \(Int(Self.independentSamplesForLevel)) independent samples of it: they wander on their own, slower than the window and too slowly "
+                        + "for their range to be learnt, so they are judged by their change over \(Self.duration(Double(window) * interval))"
             ))
 
         // Frozen sensors: a run of exact repeats that normal operation makes with probability below α/(10p).
