@@ -115,7 +115,7 @@ extension AnomalyTrainer {
         return (kind, scaling, filter, parameters, limits, design, metrics, notes)
     }
 
-    /// The variance-of-mean factor over `window` samples of each column of `u`, from the autocorrelation of
+    /// The variance-of-mean factor over `window` samples of each column of `u` (a direction's scores), from the autocorrelation of
     /// `rows` of it (at most their last 16,384).
     ///
     /// Autocovariances measured about the sample's own mean run low by about the variance of that mean,
@@ -134,13 +134,14 @@ extension AnomalyTrainer {
 
     /// Limits that hold out of sample.
     ///
-    /// The training rows are cut into five consecutive blocks. Everything the model estimates (the centre,
-    /// the covariance and each feature's variance-of-mean factor) is estimated again on the other four, and
-    /// the window means of the block are scored with it, so every row gets the T² and Q a new normal sample
-    /// would get, estimation errors included. The shape of each limit comes from theory with the effective
-    /// number of rows (T²: the out-of-sample F form, `c · F(k, n_eff − k)`; Q: Box's `g · χ²_h` of the
-    /// residual eigenvalues); its scale from the held-out mean, corrected by theory for the smaller fits and
-    /// never below the theoretical mean (``limitsFromHeldOut``). A process whose rows differ from one part of
+    /// The training rows are cut into five consecutive blocks. Everything the model estimates is estimated
+    /// again without the block (the centre and the covariance on the other four, each direction's
+    /// variance-of-mean factor on the longer stretch beside it), and the window means of the block are scored
+    /// with it, so every row gets the T² and Q a new normal sample would get, estimation errors included.
+    /// The shape of each limit comes from theory with the effective number of rows (T²: the out-of-sample F
+    /// form, `c · F(k, n_eff − k)`; Q: Box's `g · χ²_h` of the residual eigenvalues); its scale from the
+    /// held-out mean, corrected by theory for the smaller fits and never below the theoretical mean, and its
+    /// tail the heavier of theory's and the held-out one (``limitsFromHeldOut``). A process whose rows differ from one part of
     /// the training to another (a drift, a change of operating point) thus widens its own limits; a steady
     /// one keeps the textbook limits.
     static func heldOutLimits(
@@ -219,7 +220,8 @@ extension AnomalyTrainer {
             metrics["heldOut.qMeanRatio"] = qRatio
             metrics["heldOut.qRelativeVariance"] = qRelative
         }
-        let limits = limitsFromHeldOut(kind: kind, retained: k, eigenvalues: finalValues, effectiveRows: effectiveRows, alpha: alpha, metrics: metrics)
+        let limits = limitsFromHeldOut(
+            kind: kind, retained: k, eigenvalues: finalValues, effectiveRows: effectiveRows, alpha: alpha, metrics: metrics)
         let each = kind == .pcaT2Q ? 1 - (1 - alpha).squareRoot() : alpha
         let f = DetectorDesign.figure
         let choice = DesignChoice(

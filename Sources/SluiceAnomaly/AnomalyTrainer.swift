@@ -224,7 +224,8 @@ public enum AnomalyTrainer {
             // Its scale is a 99th percentile: the latest 200,000 rows fix it as well as all of them would.
             let recent = x.rows > 200_000 ? x.rows(x.rows - 200_000..<x.rows) : x
             changeDetector = try ChangeDetector.fit(
-                standardized: scaling.transform(recent), recent: w, reference: max(3 * w, ChangeDetector.minimumReference), threshold: configuration.changeThreshold,
+                standardized: scaling.transform(recent), recent: w, reference: max(3 * w, ChangeDetector.minimumReference),
+                threshold: configuration.changeThreshold,
                 refractory: 6 * w)
         }
         var model = AnomalyModel(

@@ -270,7 +270,8 @@ public enum GeneraliseBenchmark {
             for fold in report.folds {
                 lines.append(
                     String(
-                        format: "%@ %5d  %5.3f  %6.2f  %6.2f", fold.heldOut.padding(toLength: 10, withPad: " ", startingAt: 0) as NSString, fold.files,
+                        format: "%@ %5d  %5.3f  %6.2f  %6.2f", fold.heldOut.padding(toLength: 10, withPad: " ", startingAt: 0) as NSString,
+                        fold.files,
                         fold.f1, fold.falseAlarmRate, fold.missingAlarmRate))
             }
             lines.append("")

@@ -101,7 +101,8 @@ public enum ScoringBenchmark {
         rates.sort()
         latencies.sort()
         return Result(
-            sensors: sensors, fitRows: fitRows, fitSeconds: fitTimes.min()!, defaultFitSeconds: defaultFitTimes.min()!, batchStates: batchStates, batchStatesPerSecond: rates.last!,
+            sensors: sensors, fitRows: fitRows, fitSeconds: fitTimes.min()!, defaultFitSeconds: defaultFitTimes.min()!, batchStates: batchStates,
+            batchStatesPerSecond: rates.last!,
             batchStatesPerSecondMedian: rates[rates.count / 2], singleStateNanosecondsMedian: latencies[latencies.count / 2],
             singleStateNanosecondsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)], blasThreads: BLAS.threadCount)
     }

@@ -56,9 +56,10 @@ public struct ProcessSimulator: Sendable {
         public var gapRows: Int
 
         /// A configuration.
-        public init(seed: UInt64 = 7, sensors: Int = 8, interval: Double = 1, trainingRows: Int = 400, testRows: Int = 0, faultRows: Int = 0,
-            gapRows: Int = 0)
-        {
+        public init(
+            seed: UInt64 = 7, sensors: Int = 8, interval: Double = 1, trainingRows: Int = 400, testRows: Int = 0, faultRows: Int = 0,
+            gapRows: Int = 0
+        ) {
             self.seed = seed
             self.sensors = sensors
             self.interval = interval

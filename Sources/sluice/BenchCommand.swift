@@ -8,7 +8,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure Sluice: detection on SKAB, scoring speed, policy conformance, replenishment, the gate judge, ingest.",
         subcommands: [
-            SKABCommand.self, GeneraliseCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self, GatesBenchCommand.self,
+            SKABCommand.self, GeneraliseCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self,
+            GatesBenchCommand.self,
             IngestBenchCommand.self,
         ])
 }

@@ -45,7 +45,8 @@ struct EvaluateCommand: AsyncParsableCommand {
             for asset in config.assets {
                 let frame = try TelemetryCSV.read(path: telemetryPath, options: .init(filter: ("asset", asset)))
                 let report = try FaultDetectionReport.evaluate(
-                    asset: asset, frame: frame, faults: faults, normalSamples: config.normalSamples, configuration: kind.map { TrainingConfiguration(kind: $0) } ?? .automatic,
+                    asset: asset, frame: frame, faults: faults, normalSamples: config.normalSamples,
+                    configuration: kind.map { TrainingConfiguration(kind: $0) } ?? .automatic,
                     debounce: debounce)
                 let chosen = report.model.kind.rawValue
                 let modelPath = (outDir as NSString).appendingPathComponent("\(asset).\(chosen).v1.json")

@@ -37,7 +37,10 @@ struct ScoringBenchCommand: AsyncParsableCommand {
                 return
             }
             print(String(format: "fit:          %d rows × %d sensors in %.4f s (PCA T²+Q)", r.fitRows, r.sensors, r.fitSeconds))
-            print(String(format: "fit default:  %d rows × %d sensors in %.4f s (the default detector, every choice derived)", r.fitRows, r.sensors, r.defaultFitSeconds))
+            print(
+                String(
+                    format: "fit default:  %d rows × %d sensors in %.4f s (the default detector, every choice derived)", r.fitRows, r.sensors,
+                    r.defaultFitSeconds))
             print(
                 String(
                     format: "batch:        %.2f million states/s (best of %d), %.2f million median", r.batchStatesPerSecond / 1e6, runs,

@@ -95,7 +95,8 @@ struct TrainCommand: AsyncParsableCommand {
             }
             print(
                 String(
-                    format: "  limit %@ (α = %.3g, margin %.3g); training alarm rate %.2f %%", m.limits.method.rawValue, m.limits.alpha, m.limits.margin,
+                    format: "  limit %@ (α = %.3g, margin %.3g); training alarm rate %.2f %%", m.limits.method.rawValue, m.limits.alpha,
+                    m.limits.margin,
                     100 * (m.metrics["training.alarmRate"] ?? 0)))
         }
     }
