@@ -93,11 +93,12 @@ public struct DetectorDesign: Sendable {
         // The window states are averaged over before they are judged: the shortest over which a sustained
         // shift of one standard deviation in one sensor's own part stands out at α (its window mean varies at
         // most 1/χ²₁(1 − α) as much as one sample). It is at most a tenth of the training rows, so the
-        // calibration sees ten windows, and at most half the detection objective, unless the sensors' own
-        // parts remember longer than that.
+        // calibration sees ten windows, and at most half the detection objective, unless the sensors remember
+        // longer than that: then the process itself moves too slowly for the objective, and the window may
+        // be as long as their memory.
         let critical = 1 / Distributions.chiSquareQuantile(1 - alpha, 1)
         let byObjective = Int((detectionObjective / 2 / interval).rounded(.down))
-        let cap = max(1, min(n / 10, max(byObjective, Int(ownMemory.rounded()))))
+        let cap = max(1, min(n / 10, max(byObjective, Int(medianMemory.rounded()))))
         func shortestWindow(_ series: [[Double]]) -> (window: Int, rho: [[Double]]) {
             let rho = series.map { SeriesStatistics.autocorrelation(Array($0.suffix(16_384)), maxLag: cap) }
             for w in 1...cap where SeriesStatistics.median(rho.map { Self.varianceOfMean($0, window: w) }) <= critical { return (w, rho) }
@@ -124,11 +125,11 @@ public struct DetectorDesign: Sendable {
                 name: "window", value: "\(Self.duration(Double(window) * interval)) (\(window) sample\(window == 1 ? "" : "s"))",
                 reason: window == 1
                     ? (cap == 1
-                        ? "each sample is judged alone: half the \(Self.duration(detectionObjective)) detection objective is shorter than two samples"
+                        ? "each sample is judged alone: half the \(Self.duration(detectionObjective)) detection objective is shorter than two samples, and so is the sensors' memory"
                         : "each sample is judged alone: a shift of one σ already stands out at α in one sample")
                     : window == cap
                         ? "as long as allowed: a tenth of the \(n) training rows, half the \(Self.duration(detectionObjective)) detection objective, "
-                            + "or the memory of the sensors' own parts if that is longer"
+                            + "or the sensors' memory if that is longer"
                         : "the shortest mean in which a sustained shift of one σ in one sensor stands \(shift)× above the noise of the mean "
                             + "(α \(Self.figure(alpha * 100)) %), given that the sensors' own parts remember \(Self.duration(ownMemory * interval))"
             ))
