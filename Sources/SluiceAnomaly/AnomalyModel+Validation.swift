@@ -41,6 +41,10 @@ extension AnomalyModel {
         if let runs = parameters.frozenRuns {
             guard runs.count == p, runs.allSatisfy({ $0 >= 0 }) else { throw bad("'parameters.frozenRuns' needs \(p) counts ≥ 0") }
         }
+        if let variances = parameters.residualVariance {
+            guard variances.count == p, variances.allSatisfy(positive) else { throw bad("'parameters.residualVariance' needs \(p) positive values") }
+            guard let limit = limits.residual, positive(limit) else { throw bad("'limits.residual' must be positive with residual variances") }
+        }
         if let variance = parameters.windowVariance {
             guard variance.count == p, variance.allSatisfy(positive) else { throw bad("'parameters.windowVariance' needs \(p) positive values") }
         }

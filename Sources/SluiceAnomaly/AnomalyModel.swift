@@ -33,6 +33,9 @@ public struct ControlLimits: Sendable, Codable, Equatable {
     public var primary: Double
     /// The limit of Q, for PCA models.
     public var q: Double?
+    /// The limit of the largest squared residual of one sensor over its normal variance (the default
+    /// detector's PCA models; nil otherwise).
+    public var residual: Double?
     /// The score below which a raised alarm clears (hysteresis); 1 clears as soon as the score drops below
     /// the threshold.
     public var clearBelow: Double
@@ -58,6 +61,9 @@ public struct ModelParameters: Sendable, Codable, Equatable {
     /// training autocorrelation (the default detector scales each window mean by it, so the statistics of
     /// window means use the covariance of single samples); nil for other models.
     public var windowVariance: [Double]?
+    /// Per feature, the normal variance of its residual (what the retained components leave of it), for the
+    /// default detector's PCA models; nil otherwise.
+    public var residualVariance: [Double]?
     /// Per feature, the run of exact repeats of its raw value that marks the sensor frozen (0: not
     /// checked); nil when the model has no frozen-sensor rule.
     public var frozenRuns: [Int]?

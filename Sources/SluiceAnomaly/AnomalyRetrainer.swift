@@ -147,6 +147,7 @@ public enum AnomalyRetrainer {
         }
         refitted.limits.primary *= scale
         if let q = refitted.limits.q { refitted.limits.q = q * scale }
+        if let residual = refitted.limits.residual { refitted.limits.residual = residual * scale }
         refitted.limits.margin *= scale
 
         refitted.version = version
@@ -330,8 +331,12 @@ public enum AnomalyRetrainer {
         refitted.parameters.eigenvectors = eigen.vectors
         refitted.parameters.retained = k
         refitted.parameters.windowVariance = newFactors
+        let check = AnomalyTrainer.residualCheck(
+            kind: model.kind, retained: k, vectors: eigen.vectors, variances: pooledValues, alpha: model.limits.alpha, metrics: model.metrics)
+        refitted.parameters.residualVariance = check?.variances
         refitted.limits.primary = limits.primary
         refitted.limits.q = limits.q
+        refitted.limits.residual = check?.limit
         refitted.limits.margin = 1
         refitted.trainingRows = model.trainingRows + addedRows
         refitted.metrics["effectiveRows"] = effectiveRows

@@ -18,6 +18,8 @@ public struct AnomalyScorer: Sendable {
     private let foldedOffset: [Double]
     private let primaryLimit: Double
     private let qLimit: Double
+    /// Per sensor, the normal variance of its residual, and the limit of the largest ratio (nil: not used).
+    private let residualCheck: (variances: [Double], limit: Double)?
     private let mset: MSETState?
     /// Whether ``score(state:workspace:)`` applies: T² and PCA models without a temporal filter.
     public let scoresSingleStates: Bool
@@ -36,6 +38,9 @@ public struct AnomalyScorer: Sendable {
         public var primary: [Double]
         /// Q for each state (PCA T²+Q only; empty otherwise).
         public var q: [Double]
+        /// The largest squared residual of one sensor over its normal variance, for each state (models with a
+        /// per-sensor residual limit only; empty otherwise).
+        public var residual: [Double] = []
     }
 
     /// Why a state scored as it did.
@@ -60,6 +65,11 @@ public struct AnomalyScorer: Sendable {
         self.features = p
         primaryLimit = rawLimits ? 1 : model.limits.primary
         qLimit = rawLimits ? 1 : (model.limits.q ?? 1)
+        if let variances = model.parameters.residualVariance, let limit = model.limits.residual, model.kind == .pcaT2Q {
+            residualCheck = (variances, rawLimits ? 1 : limit)
+        } else {
+            residualCheck = nil
+        }
         var projection = Matrix(rows: p, columns: p)
         var retained = p
         var mset: MSETState?
@@ -198,6 +208,15 @@ public struct AnomalyScorer: Sendable {
         guard model.kind == .pcaT2Q else { return Explanation(score: t2, primary: t2, q: nil, contributions: t2Parts) }
         let qParts = residual.map { $0 * $0 / qLimit }
         let q = qParts.reduce(0, +)
+        if let residualCheck {
+            // One sensor's residual far from its normal: that sensor drives the score alone.
+            let ratios = residual.indices.map { residual[$0] * residual[$0] / residualCheck.variances[$0] / residualCheck.limit }
+            if let worst = ratios.indices.max(by: { ratios[$0] < ratios[$1] }), ratios[worst] > max(t2, q) {
+                var parts = [Double](repeating: 0, count: features)
+                parts[worst] = ratios[worst]
+                return Explanation(score: ratios[worst], primary: t2, q: q, contributions: parts)
+            }
+        }
         return Explanation(score: max(t2, q), primary: t2, q: q, contributions: q > t2 ? qParts : t2Parts)
     }
 
@@ -223,7 +242,10 @@ public struct AnomalyScorer: Sendable {
 
     private func combine(_ statistics: Statistics) -> [Double] {
         switch model.kind {
-        case .pcaT2Q: return zip(statistics.primary, statistics.q).map { max($0 / primaryLimit, $1 / qLimit) }
+        case .pcaT2Q:
+            let scores = zip(statistics.primary, statistics.q).map { max($0 / primaryLimit, $1 / qLimit) }
+            guard let residualCheck, statistics.residual.count == scores.count else { return scores }
+            return zip(scores, statistics.residual).map { max($0, $1 / residualCheck.limit) }
         case .hotellingT2, .mset: return statistics.primary.map { $0 / primaryLimit }
         }
     }
@@ -251,6 +273,7 @@ public struct AnomalyScorer: Sendable {
         let p = features
         var primary = [Double](repeating: 0, count: n)
         var q = model.kind == .pcaT2Q ? [Double](repeating: 0, count: n) : []
+        var residual = residualCheck == nil ? [] : [Double](repeating: 0, count: n)
         let block = Self.blockRows
         let buffer = UnsafeMutablePointer<Double>.allocate(capacity: block * p)
         defer { buffer.deallocate() }
@@ -265,11 +288,25 @@ public struct AnomalyScorer: Sendable {
                     let (t2, qq) = Self.splitSquares(buffer + r * p, minus: shift, retained: k, features: p)
                     primary[start + r] = t2
                     if !q.isEmpty { q[start + r] = qq }
+                    if let residualCheck { residual[start + r] = largestResidual(buffer + r * p, minus: shift, residualCheck.variances) }
                 }
                 start += count
             }
         }
-        return Statistics(primary: primary, q: q)
+        return Statistics(primary: primary, q: q, residual: residual)
+    }
+
+    /// The largest `e_j² / variance_j` of the residual `e = Σ_{c ≥ k} v_c (u_c − shift_c)` of one projected
+    /// state `u`: how far the sensor least explained by the model's components strays from its normal.
+    private func largestResidual(_ u: UnsafePointer<Double>, minus shift: [Double], _ variances: [Double]) -> Double {
+        let vectors = model.parameters.eigenvectors!
+        var largest = 0.0
+        for j in 0..<features {
+            var e = 0.0
+            for c in retained..<features { e += vectors[j, c] * (u[c] - shift[c]) }
+            largest = max(largest, e * e / variances[j])
+        }
+        return largest
     }
 
     private func msetStatistics(_ d: Matrix, _ mset: MSETState) -> Statistics {

@@ -106,9 +106,13 @@ extension AnomalyTrainer {
             single: calibrationRows, window: w, kind: kind, retained: retained, finalValues: smoothedValues, effectiveRows: effectiveRows,
             alpha: configuration.alpha)
         design.choices.append(calibration.choice)
+        let check = residualCheck(
+            kind: kind, retained: retained, vectors: eigen.vectors, variances: smoothedValues, alpha: configuration.alpha,
+            metrics: calibration.metrics)
+        parameters.residualVariance = check?.variances
         let limits = ControlLimits(
             method: .heldOut, alpha: configuration.alpha, margin: 1, primary: calibration.primary, q: calibration.q,
-            clearBelow: configuration.clearBelow)
+            residual: check?.limit, clearBelow: configuration.clearBelow)
         var metrics = calibration.metrics
         metrics["effectiveRows"] = effectiveRows
         metrics["samplingInterval"] = design.interval
@@ -222,7 +226,7 @@ extension AnomalyTrainer {
         }
         let limits = limitsFromHeldOut(
             kind: kind, retained: k, eigenvalues: finalValues, effectiveRows: effectiveRows, alpha: alpha, metrics: metrics)
-        let each = kind == .pcaT2Q ? 1 - (1 - alpha).squareRoot() : alpha
+        let each = share(of: alpha, kind: kind)
         let f = DetectorDesign.figure
         let choice = DesignChoice(
             name: "limits",
@@ -235,7 +239,9 @@ extension AnomalyTrainer {
                 + (kind == .pcaT2Q ? "; Q at Box's g·χ² of the residual eigenvalues scaled to its held-out mean, \(f(qRatio))× the fitted one" : "")
                 + (max(t2Ratio, qRatio) > 1.5
                     ? " (the training rows change over time, so the limits widen)" : " (the training rows are steady, so the limits stay tight)")
-                + (kind == .pcaT2Q ? "; each at \(f(each * 100)) % so that together about α" : ""))
+                + (kind == .pcaT2Q
+                    ? "; T², Q and the largest residual of one sensor (each sensor's residual over its normal spread, at \(f(each * 100)) % shared by the sensors) each at \(f(each * 100)) % so that together about α"
+                    : ""))
         return (limits.primary, limits.q, choice, metrics)
     }
 
@@ -254,7 +260,7 @@ extension AnomalyTrainer {
     static func limitsFromHeldOut(
         kind: AnomalyModelKind, retained k: Int, eigenvalues: [Double], effectiveRows: Double, alpha: Double, metrics: [String: Double]
     ) -> (primary: Double, q: Double?) {
-        let each = kind == .pcaT2Q ? 1 - (1 - alpha).squareRoot() : alpha
+        let each = share(of: alpha, kind: kind)
         let kk = Double(k)
         let rows = max(effectiveRows, kk + 5)
         let t2Mean = max(metrics["heldOut.t2MeanRatio"] ?? 1, 1) * theoreticalT2Mean(components: k, rows: rows)
@@ -273,5 +279,29 @@ extension AnomalyTrainer {
         if let r = metrics["heldOut.qRelativeVariance"], r > 0 { h = min(h, 2 / r) }
         h = max(h, 0.5)
         return (primary, max(metrics["heldOut.qMeanRatio"] ?? 1, 1) * theta1 / h * Distributions.chiSquareQuantile(1 - each, h))
+    }
+
+    /// The share of α each statistic gets: T² alone for Hotelling; for PCA, T², Q and the largest residual of
+    /// one sensor each at `1 − (1 − α)^{1/3}`, so that together about α of normal samples are flagged.
+    static func share(of alpha: Double, kind: AnomalyModelKind) -> Double {
+        kind == .pcaT2Q ? 1 - pow(1 - alpha, 1.0 / 3) : alpha
+    }
+
+    /// The per-sensor residual check of a PCA model: each sensor's residual (what the retained components
+    /// leave of it) has the normal variance `Σ_{c ≥ k} v_jc² λ_c`, scaled like Q by the held-out mean ratio;
+    /// the largest residual over its variance is a χ²₁ of the sensor least explained, and its limit shares
+    /// the statistic's part of α among the sensors (Šidák). Q sums the residuals, so one sensor's fault
+    /// is diluted among many; this check is not.
+    static func residualCheck(
+        kind: AnomalyModelKind, retained k: Int, vectors: Matrix, variances: [Double], alpha: Double, metrics: [String: Double]
+    ) -> (variances: [Double], limit: Double)? {
+        let p = variances.count
+        guard kind == .pcaT2Q, k < p else { return nil }
+        let scale = max(metrics["heldOut.qMeanRatio"] ?? 1, 1)
+        let normal = (0..<p).map { j in
+            max(scale * (k..<p).reduce(0.0) { $0 + vectors[j, $1] * vectors[j, $1] * variances[$1] }, 1e-12)
+        }
+        let perSensor = 1 - pow(1 - share(of: alpha, kind: kind), 1 / Double(p))
+        return (normal, Distributions.chiSquareQuantile(1 - perSensor, 1))
     }
 }
