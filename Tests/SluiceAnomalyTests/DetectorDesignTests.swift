@@ -181,6 +181,37 @@ struct DetectorDesignTests {
         #expect(why.contributions[1] == why.score, "the frozen sensor drives the score alone")
     }
 
+    @Test func aSensorWhoseNoiseGrowsIsCaughtByItsOwnResidualAndNamed() throws {
+        // Twenty sensors on four shared factors, each with its own noise; then one sensor's noise grows fourfold.
+        let training = factorStates(rows: 2_000, sensors: 20, factors: 4, seed: 31)
+        let model = try AnomalyTrainer.fit(training, features: names(20), configuration: .automatic).model
+        #expect(model.kind == .pcaT2Q)
+        let limit = try #require(model.limits.residual)
+        #expect(model.parameters.residualVariance?.count == 20 && limit > 0)
+        var live = factorStates(rows: 4_000, sensors: 20, factors: 4, seed: 31).rows(2_000..<4_000)
+        var random = SeededGenerator(seed: 32)
+        for i in 1_000..<2_000 { live[i, 7] += 1.5 * random.normal() }
+        let scorer = try AnomalyScorer(model: model)
+        let scores = scorer.scores(sequence: live)
+        let normalRate = Double(scores[scorer.warmUp..<1_000].filter { $0 > 1 }.count) / Double(1_000 - scorer.warmUp)
+        let faultRate = Double(scores[1_000...].filter { $0 > 1 }.count) / 1_000
+        #expect(normalRate < 0.03, "normal samples flagged: \(normalRate)")
+        #expect(faultRate > 0.15, "samples of the noisy sensor flagged: \(faultRate)")
+        let statistics = scorer.statistics(sequence: live)
+        let byResidual = statistics.residual[1_000...].filter { $0 > limit }.count
+        let byQ = statistics.q[1_000...].filter { $0 > model.limits.q! }.count
+        #expect(byResidual > byQ, "the residual check sees more of it (\(byResidual)) than Q (\(byQ))")
+        var stream = StreamingScorer(scorer: scorer)
+        var named = 0
+        for i in 0..<2_000 {
+            if stream.push(live.row(i)) > 1, i >= 1_000 {
+                let why = stream.explainLast()
+                if why.contributions.indices.max(by: { why.contributions[$0] < why.contributions[$1] }) == 7 { named += 1 }
+            }
+        }
+        #expect(named > 0, "the explanation names the noisy sensor")
+    }
+
     @Test func everyChoiceIsRecordedWithItsReason() throws {
         let data = process(rows: 1_200, sensors: 5, interval: 10, loadTime: 120, ownTime: 20, noise: 0.5)
         let result = try AnomalyTrainer.fit(data.values, features: names(5), times: data.times, configuration: .automatic)
