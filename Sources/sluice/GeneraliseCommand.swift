@@ -40,7 +40,7 @@ struct GeneraliseCommand: AsyncParsableCommand {
         let r: [Int] = try list(rows, "rows")
         guard i.allSatisfy({ $0 > 0 }) else { throw ValidationError("--intervals must be positive seconds") }
         guard s.allSatisfy({ $0 >= 2 }) else { throw ValidationError("--sensors must be at least 2") }
-        guard zip(r, r).allSatisfy({ $0.0 >= 50 }) else { throw ValidationError("--rows must be at least 50") }
+        guard r.allSatisfy({ $0 >= 50 }) else { throw ValidationError("--rows must be at least 50") }
     }
 
     func run() async throws {
