@@ -1,8 +1,10 @@
 import Foundation
 public import SluiceAnomaly
 import SluiceLinearAlgebra
+import SluiceGates
 import SluiceSimulation
 import SluiceStatistics
+import SluiceTelemetry
 
 /// Whether the default detector holds on data it was not tuned on: SKAB with a folder left out, a simulated
 /// process at other rates and sizes, a week of normal operation through the service's debounce, and the
@@ -71,12 +73,32 @@ public enum GeneraliseBenchmark {
         public let repetitions: Int
     }
 
+    /// Hours of normal running of a real plant: a model fitted on the first quarter, the rest scored.
+    public struct NormalRun: Sendable, Codable {
+        /// The recording.
+        public let file: String
+        /// The detector (`default`, or `pca-t2q` for the textbook model `sluice train --kind pca-t2q` fits).
+        public let detector: String
+        /// Rows fitted on.
+        public let trainingRows: Int
+        /// Rows scored after them.
+        public let scoredRows: Int
+        /// The share of scored rows over the threshold, %.
+        public let alarmRate: Double
+        /// Alarm episodes among them.
+        public let episodes: Int
+        /// Detections a gate would raise from them (the gates' default debounce and silent period).
+        public let detections: Int
+    }
+
     /// Everything the bench measured.
     public struct Report: Sendable, Codable {
         /// SKAB over every file (the dev split).
         public var dev: SKABResult?
         /// SKAB folder by folder.
         public var folds: [Fold]
+        /// Hours of normal running (SKAB's anomaly-free recording, when it is there).
+        public var normalRunning: [NormalRun]
         /// The simulated process grid.
         public var simulated: [SimulatedCase]
         /// The false-alarm calibration.
@@ -107,10 +129,12 @@ public enum GeneraliseBenchmark {
     static let configuration = TrainingConfiguration.automatic
 
     /// Runs the bench; `progress` hears one line per finished part.
-    public static func run(skab: [SKABExperiment]?, settings: Settings = Settings(), progress: (String) -> Void = { _ in }) throws -> Report {
+    public static func run(
+        skab: [SKABExperiment]?, normalRecording: String? = nil, settings: Settings = Settings(), progress: (String) -> Void = { _ in }
+    ) throws -> Report {
         let clock = ContinuousClock()
         let started = clock.now
-        var report = Report(dev: nil, folds: [], simulated: [], calibration: [], seconds: 0)
+        var report = Report(dev: nil, folds: [], normalRunning: [], simulated: [], calibration: [], seconds: 0)
         if let skab {
             let detector = SKABDetector(name: "default", configuration: configuration)
             report.dev = try SKABBenchmark.run(skab, detector: detector)
@@ -123,6 +147,24 @@ public enum GeneraliseBenchmark {
                         missingAlarmRate: result.missingAlarmRate))
             }
             progress("SKAB: \(skab.count) files, \(report.folds.count) folders")
+        }
+        if let normalRecording {
+            let frame = try TelemetryCSV.read(path: normalRecording)
+            let training = frame.count / 4
+            let interval = frame.times.map { SeriesStatistics.median(zip($0.dropFirst(), $0).map { $0 - $1 }) } ?? 1
+            for (name, candidate) in [("default", configuration), ("pca-t2q", TrainingConfiguration(kind: .pcaT2Q))] {
+                let model = try AnomalyTrainer.fit(
+                    frame.values.rows(0..<training), features: frame.sensors, times: frame.times.map { Array($0.prefix(training)) },
+                    configuration: candidate, createdBy: "sluice bench generalise", source: normalRecording
+                ).model
+                let columns = model.features.map { frame.sensors.firstIndex(of: $0)! }
+                let quiet = try quietRunning(model, frame.values.columns(columns), from: training, interval: interval, settings: settings)
+                report.normalRunning.append(
+                    NormalRun(
+                        file: normalRecording, detector: name, trainingRows: training, scoredRows: frame.count - training,
+                        alarmRate: quiet.alarmRate, episodes: quiet.episodes, detections: quiet.detections))
+            }
+            progress("normal running: \(normalRecording)")
         }
         for interval in settings.intervals {
             for sensors in settings.sensors {
@@ -197,24 +239,30 @@ public enum GeneraliseBenchmark {
         let normal = ProcessSimulator(
             configuration: .init(seed: seed, sensors: sensors, interval: interval, trainingRows: trainingRows, testRows: week)
         ).telemetry()
+        let quiet = try quietRunning(model, normal.values, from: trainingRows, interval: interval, settings: settings)
+        return (quiet.detections, quiet.alarmRate)
+    }
+
+    /// Scores `values` with `model` and reads the rows from `start` on as normal operation: the share over
+    /// the threshold (%), the alarm episodes, and the detections a gate would raise from them (its debounce,
+    /// or the model's settle if more; its silent period after each; every detection closed at once, as in
+    /// shadow).
+    static func quietRunning(_ model: AnomalyModel, _ values: Matrix, from start: Int, interval: Double, settings: Settings) throws
+        -> (alarmRate: Double, episodes: Int, detections: Int)
+    {
         let scorer = try AnomalyScorer(model: model)
-        let scores = scorer.scores(sequence: normal.values)
-        let needed = max(settings.debounce, model.settle)
-        let silent = Int((settings.silentPeriod / interval).rounded(.up))
-        var events = 0
-        var run = 0
-        var quietUntil = 0
-        var over = 0
-        for i in trainingRows..<scores.count {
-            if scores[i] > 1 { over += 1 }
-            run = scores[i] > 1 ? run + 1 : 0
-            if run >= needed, i >= quietUntil {
-                events += 1
-                run = 0
-                quietUntil = i + silent
-            }
+        let scores = Array(scorer.scores(sequence: values)[start...])
+        var debouncer = DetectionDebouncer(consecutive: settings.debounce, silentPeriod: settings.silentPeriod, minimumCoverage: 0)
+        var detections = 0
+        for (i, score) in scores.enumerated()
+        where debouncer.observe(
+            asset: "asset", score: score, coverage: 1, at: Date(timeIntervalSince1970: Double(i) * interval), settle: model.settle) == .detection
+        {
+            detections += 1
+            debouncer.close(asset: "asset")
         }
-        return (events, 100 * Double(over) / Double(max(scores.count - trainingRows, 1)))
+        let over = scores.filter { $0 > 1 }.count
+        return (100 * Double(over) / Double(max(scores.count, 1)), AlarmEpisodes.find(scores: scores).count, detections)
     }
 
     /// The realised false-alarm rate on 20,000 fresh samples of a correlated Gaussian process with no
@@ -273,6 +321,17 @@ public enum GeneraliseBenchmark {
                         format: "%@ %5d  %5.3f  %6.2f  %6.2f", fold.heldOut.padding(toLength: 10, withPad: " ", startingAt: 0) as NSString,
                         fold.files,
                         fold.f1, fold.falseAlarmRate, fold.missingAlarmRate))
+            }
+            lines.append("")
+        }
+        if !report.normalRunning.isEmpty {
+            lines.append("Hours of normal running (fitted on the first quarter, the rest scored):")
+            lines.append("detector  fitted  scored  alarms %  episodes  detections")
+            for r in report.normalRunning {
+                lines.append(
+                    String(
+                        format: "%@ %6d  %6d  %8.2f  %8d  %10d", r.detector.padding(toLength: 9, withPad: " ", startingAt: 0) as NSString,
+                        r.trainingRows, r.scoredRows, r.alarmRate, r.episodes, r.detections))
             }
             lines.append("")
         }

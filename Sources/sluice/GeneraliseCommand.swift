@@ -8,8 +8,10 @@ struct GeneraliseCommand: AsyncParsableCommand {
         commandName: "generalise",
         abstract: "Check the default detector on data it was not tuned on: SKAB by folder, a simulated process at other rates and sizes.",
         discussion: """
-            Four parts, each with the one default detector (`sluice train` without --kind), which reads no label:
+            Five parts, each with the one default detector (`sluice train` without --kind), which reads no label:
             - SKAB (--data): every labelled file (the dev split) and each folder on its own;
+            - hours of normal running: SKAB's anomaly-free recording (--data/anomaly-free/anomaly-free.csv), fitted
+              on its first quarter and scored on the rest, beside the textbook PCA T²+Q model in the same run;
             - a simulated process sampled every 1 s, 10 s, 60 s and 180 s with 8, 20 and 50 sensors, trained on
               200, 400 and 2000 rows, with eight faults of half an hour (a 3σ step, a drift of 1σ a minute, four
               times the variance, a frozen sensor): F1, FAR, MAR and the median delay from a fault's first
@@ -51,7 +53,9 @@ struct GeneraliseCommand: AsyncParsableCommand {
             settings.sensors = try list(sensors, "sensors")
             settings.trainingRows = try list(rows, "rows")
             let experiments = data.isEmpty ? nil : try SKABDataset.load(root: data).experiments
-            let report = try GeneraliseBenchmark.run(skab: experiments, settings: settings) { line in printError(line) }
+            let recording = (data as NSString).appendingPathComponent("anomaly-free/anomaly-free.csv")
+            let normal = !data.isEmpty && FileManager.default.fileExists(atPath: recording) ? recording : nil
+            let report = try GeneraliseBenchmark.run(skab: experiments, normalRecording: normal, settings: settings) { line in printError(line) }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
