@@ -31,7 +31,10 @@ public struct AnomalyModelError: Error, Sendable, Equatable, CustomStringConvert
     }
     /// An artifact written in a format version this build cannot read.
     public static func unsupportedFormat(found: Int, path: String) -> Self {
-        .init(.unsupportedFormat, "\(path): model format version \(found) is not supported; this Sluice reads formats \(AnomalyModel.readableFormats.lowerBound) to \(AnomalyModel.readableFormats.upperBound)")
+        .init(
+            .unsupportedFormat,
+            "\(path): model format version \(found) is not supported; this Sluice reads formats \(AnomalyModel.readableFormats.lowerBound) to \(AnomalyModel.readableFormats.upperBound)"
+        )
     }
     /// A file that is not a model artifact.
     public static func malformedArtifact(path: String, detail: String) -> Self {

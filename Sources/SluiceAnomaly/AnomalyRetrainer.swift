@@ -157,7 +157,7 @@ public enum AnomalyRetrainer {
         let candidate = try evaluate(refitted, on: heldBack, debounce: settings.debounce, recentSamples: settings.recentSamples)
         // The fit-time figures of the old version no longer hold, except what the default detector's limits
         // are set from; the new version's are these.
-        refitted.metrics = refitted.metrics.filter { $0.key.hasPrefix("heldOut.") || $0.key == "effectiveRows" || $0.key == "samplingInterval" }
+        refitted.metrics = refitted.metrics.filter { $0.key.hasPrefix("heldOut.") || $0.key == "effectiveRows" }
         refitted.metrics["explainedVariance"] = AnomalyTrainer.explainedVarianceShare(refitted.parameters)
         refitted.metrics["retrain.previousVersion"] = Double(model.version)
         refitted.metrics["retrain.confirmedNormalRows"] = Double(rows)
@@ -236,14 +236,8 @@ public enum AnomalyRetrainer {
         let n0 = Double(model.trainingRows)
         let mean0 = model.scaling.means
         let scales0 = model.scaling.scales
-        var scatter = Matrix(rows: p, columns: p)
-        for i in 0..<p {
-            for j in 0..<p {
-                var correlation = 0.0
-                for k in 0..<p { correlation += vectors[i, k] * values[k] * vectors[j, k] }
-                scatter[i, j] = (n0 - 1) * correlation * scales0[i] * scales0[j]
-            }
-        }
+        var scatter = Matrix.recomposing(vectors: vectors, values: values)
+        for i in 0..<p { for j in 0..<p { scatter[i, j] *= (n0 - 1) * scales0[i] * scales0[j] } }
         // Chan et al.'s pairwise update merges each block's scatter about its own mean.
         var n = n0
         var mean = mean0
@@ -290,14 +284,7 @@ public enum AnomalyRetrainer {
         let lag = model.filter.slowLag
         let differencing = TemporalFilter(window: 1, slowLag: lag, slowFeatures: model.filter.slowFeatures)
         let settledRows = Double(max(model.trainingRows - differencing.warmUp, 2))
-        var scatter = Matrix(rows: p, columns: p)
-        for i in 0..<p {
-            for j in 0..<p {
-                var c = 0.0
-                for k in 0..<p { c += vectors[i, k] * smoothed[k] / factors[k] * vectors[j, k] }
-                scatter[i, j] = (settledRows - 1) * c
-            }
-        }
+        var scatter = Matrix.recomposing(vectors: vectors, values: (0..<p).map { (settledRows - 1) * smoothed[$0] / factors[$0] })
         var n = settledRows
         var mean = model.parameters.center
         var addedRows = 0

@@ -19,7 +19,7 @@ public struct AnomalyScorer: Sendable {
     private let primaryLimit: Double
     private let qLimit: Double
     /// Per sensor, the normal variance of its residual, and the limit of the largest ratio (nil: not used).
-    private let residualCheck: (variances: [Double], limit: Double)?
+    private let residualCheck: (variances: [Double], limit: Double, vectors: Matrix)?
     private let mset: MSETState?
     /// Whether ``score(state:workspace:)`` applies: T² and PCA models without a temporal filter.
     public let scoresSingleStates: Bool
@@ -65,8 +65,10 @@ public struct AnomalyScorer: Sendable {
         self.features = p
         primaryLimit = rawLimits ? 1 : model.limits.primary
         qLimit = rawLimits ? 1 : (model.limits.q ?? 1)
-        if let variances = model.parameters.residualVariance, let limit = model.limits.residual, model.kind == .pcaT2Q {
-            residualCheck = (variances, rawLimits ? 1 : limit)
+        if let variances = model.parameters.residualVariance, let limit = model.limits.residual, let vectors = model.parameters.eigenvectors,
+            model.kind == .pcaT2Q
+        {
+            residualCheck = (variances, rawLimits ? 1 : limit, vectors)
         } else {
             residualCheck = nil
         }
@@ -288,7 +290,9 @@ public struct AnomalyScorer: Sendable {
                     let (t2, qq) = Self.splitSquares(buffer + r * p, minus: shift, retained: k, features: p)
                     primary[start + r] = t2
                     if !q.isEmpty { q[start + r] = qq }
-                    if let residualCheck { residual[start + r] = largestResidual(buffer + r * p, minus: shift, residualCheck.variances) }
+                    if let residualCheck {
+                        residual[start + r] = largestResidual(buffer + r * p, minus: shift, residualCheck.vectors, residualCheck.variances)
+                    }
                 }
                 start += count
             }
@@ -298,8 +302,7 @@ public struct AnomalyScorer: Sendable {
 
     /// The largest `e_j² / variance_j` of the residual `e = Σ_{c ≥ k} v_c (u_c − shift_c)` of one projected
     /// state `u`: how far the sensor least explained by the model's components strays from its normal.
-    private func largestResidual(_ u: UnsafePointer<Double>, minus shift: [Double], _ variances: [Double]) -> Double {
-        let vectors = model.parameters.eigenvectors!
+    private func largestResidual(_ u: UnsafePointer<Double>, minus shift: [Double], _ vectors: Matrix, _ variances: [Double]) -> Double {
         var largest = 0.0
         for j in 0..<features {
             var e = 0.0

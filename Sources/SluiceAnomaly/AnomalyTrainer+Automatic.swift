@@ -19,7 +19,7 @@ extension AnomalyTrainer {
     ///    rows (the Marchenko–Pastur edge `(1 + √(p/n_eff))²`): PCA T²+Q when some do and some do not,
     ///    Hotelling T² when none stands out or all do.
     /// 5. Calibrate the limits on held-out rows (``heldOutLimits``).
-    static func fitAutomatic(
+    static func automaticParts(
         raw x: Matrix, features: [String], scaling initialScaling: Standardizer, times: [Double]?, configuration: TrainingConfiguration
     ) throws -> (
         kind: AnomalyModelKind, scaling: Standardizer, filter: TemporalFilter, parameters: ModelParameters, limits: ControlLimits,
@@ -64,7 +64,7 @@ extension AnomalyTrainer {
         // Independent rows behind the estimates: noise directions (for the noise edge) and the retained ones
         // (for the T² limit, the most persistent of them) remember differently.
         let scoreMemory = (0..<p).map { SeriesStatistics.integratedTime(of: scores.column($0), squared: true) }
-        let noiseRows = Double(u.rows) / SeriesStatistics.median(scoreMemory)
+        let noiseRows = Double(u.rows) / Distributions.empiricalQuantile(scoreMemory, 0.5)
         let edge = pow(1 + (Double(p) / noiseRows).squareRoot(), 2)
         let structured = values.prefix(usable).filter { $0 > edge }.count
         let kind: AnomalyModelKind
@@ -115,7 +115,6 @@ extension AnomalyTrainer {
             residual: check?.limit, clearBelow: configuration.clearBelow)
         var metrics = calibration.metrics
         metrics["effectiveRows"] = effectiveRows
-        metrics["samplingInterval"] = design.interval
         return (kind, scaling, filter, parameters, limits, design, metrics, notes)
     }
 

@@ -211,13 +211,13 @@ public enum AnomalyTrainer {
         return TrainingResult(model: model, notes: notes)
     }
 
-    /// The default detector's fit: ``fitAutomatic(raw:features:scaling:times:configuration:)`` wrapped into an
+    /// The default detector's fit: ``automaticParts(raw:features:scaling:times:configuration:)`` wrapped into an
     /// artifact, with its design recorded.
     static func fitAutomatic(
         _ data: Matrix, x: Matrix, features: [String], kept: [String], dropped: [String: String], scaling: Standardizer, times: [Double]?,
         configuration: TrainingConfiguration, name: String, version: Int, createdBy: String, source: String, now: Date, notes: [String]
     ) throws -> TrainingResult {
-        let fitted = try fitAutomatic(raw: x, features: kept, scaling: scaling, times: times, configuration: configuration)
+        let fitted = try automaticParts(raw: x, features: kept, scaling: scaling, times: times, configuration: configuration)
         var changeDetector: ChangeDetector?
         if configuration.detectsChanges {
             let w = fitted.filter.window

@@ -44,11 +44,8 @@ public struct ChangeDetector: Sendable, Codable, Equatable {
         covariance.withUnsafeMutableBufferPointer { c in for i in c.indices { c[i] /= n } }
         let eigen = try covariance.symmetricEigendecomposition()
         let largest = eigen.values.first ?? 0
-        var inverse = Matrix(rows: p, columns: p)
-        for k in 0..<p where eigen.values[k] > 1e-10 * largest {
-            for i in 0..<p { for j in 0..<p { inverse[i, j] += eigen.vectors[i, k] * eigen.vectors[j, k] / eigen.values[k] } }
-        }
-        detector.inverseCovariance = inverse
+        detector.inverseCovariance = .recomposing(
+            vectors: eigen.vectors, values: eigen.values.map { $0 > 1e-10 * largest ? 1 / $0 : 0 })
         let statistics = detector.statistics(z)
         detector.scale = max(Distributions.empiricalQuantile(Array(statistics[(recent + reference)...]), 0.99), 1e-12)
         return detector

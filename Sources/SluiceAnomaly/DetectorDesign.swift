@@ -40,8 +40,6 @@ public struct DetectorDesign: Sendable {
     public var slow: [Bool]
     /// Per sensor, the run of exact repeats that marks it frozen (nil: it repeats too often to tell).
     public var frozenRuns: [Int?]
-    /// The integrated autocorrelation time of each sensor, in samples.
-    public var memory: [Double]
     /// The choices with their reasons, in the order they were made.
     public var choices: [DesignChoice]
 
@@ -62,7 +60,7 @@ public struct DetectorDesign: Sendable {
         var interval = 1.0
         if let times, times.count > 1 {
             let steps = zip(times.dropFirst(), times).map { $0 - $1 }.filter { $0 > 0 }
-            if !steps.isEmpty { interval = SeriesStatistics.median(steps) }
+            if !steps.isEmpty { interval = Distributions.empiricalQuantile(steps, 0.5) }
             choices.append(
                 DesignChoice(
                     name: "sampling interval", value: Self.duration(interval),
@@ -79,11 +77,11 @@ public struct DetectorDesign: Sendable {
         // watch; a sensor's own part is where a fault of that sensor shows.
         let columns = (0..<p).map { z.column($0) }
         let memory = columns.map { SeriesStatistics.integratedTime(of: $0) }
-        let medianMemory = SeriesStatistics.median(memory)
+        let medianMemory = Distributions.empiricalQuantile(memory, 0.5)
         let own = Self.ownParts(z)
         let ownColumns = (0..<p).map { own.column($0) }
         let ownMemories = ownColumns.map { SeriesStatistics.integratedTime(of: $0) }
-        let ownMemory = SeriesStatistics.median(ownMemories)
+        let ownMemory = Distributions.empiricalQuantile(ownMemories, 0.5)
         choices.append(
             DesignChoice(
                 name: "memory", value: Self.duration(medianMemory * interval),
@@ -101,7 +99,9 @@ public struct DetectorDesign: Sendable {
         let cap = max(1, min(n / 10, max(byObjective, Int(medianMemory.rounded()))))
         func shortestWindow(_ series: [[Double]]) -> (window: Int, rho: [[Double]]) {
             let rho = series.map { SeriesStatistics.autocorrelation(Array($0.suffix(16_384)), maxLag: cap) }
-            for w in 1...cap where SeriesStatistics.median(rho.map { Self.varianceOfMean($0, window: w) }) <= critical { return (w, rho) }
+            for w in 1...cap where Distributions.empiricalQuantile(rho.map { Self.varianceOfMean($0, window: w) }, 0.5) <= critical {
+                return (w, rho)
+            }
             return (cap, rho)
         }
         let (first, ownRho) = shortestWindow(ownColumns)
@@ -167,7 +167,7 @@ public struct DetectorDesign: Sendable {
                 reason: "\(continuous) of \(p) sensors never repeat a value in the training rows, so three equal values in a row mark them frozen; "
                     + "sensors that do repeat need a run normal operation makes with probability below α/(10·sensors)"
                     + (frozenText.isEmpty ? "" : "; " + frozenText.joined(separator: "; "))))
-        return DetectorDesign(interval: interval, window: window, slow: slow, frozenRuns: frozenRuns, memory: memory, choices: choices)
+        return DetectorDesign(interval: interval, window: window, slow: slow, frozenRuns: frozenRuns, choices: choices)
     }
 
     /// Each column's own part: its residual after a least-squares regression on the other columns, from the
@@ -177,10 +177,7 @@ public struct DetectorDesign: Sendable {
         let p = z.columns
         guard p > 1, let eigen = try? z.meanAndCovariance().covariance.symmetricEigendecomposition() else { return z }
         let largest = max(eigen.values.first ?? 0, 1e-300)
-        var inverse = Matrix(rows: p, columns: p)
-        for k in 0..<p where eigen.values[k] > 1e-6 * largest {
-            for i in 0..<p { for j in 0..<p { inverse[i, j] += eigen.vectors[i, k] * eigen.vectors[j, k] / eigen.values[k] } }
-        }
+        let inverse = Matrix.recomposing(vectors: eigen.vectors, values: eigen.values.map { $0 > 1e-6 * largest ? 1 / $0 : 0 })
         var own = Matrix.checkedProduct(z, inverse)
         own.withUnsafeMutableBufferPointer { r in
             for i in 0..<z.rows { for j in 0..<p { r[i * p + j] = inverse[j, j] > 0 ? r[i * p + j] / inverse[j, j] : z[i, j] } }

@@ -4,8 +4,9 @@ import Foundation
 /// value exactly. The default detector derives its choices from these figures.
 public enum SeriesStatistics {
     /// The autocorrelation function of `x` at lags 0 through `maxLag` (ρ₀ = 1), or all zeros for a
-    /// constant series.
-    public static func autocorrelation(_ x: [Double], maxLag: Int) -> [Double] {
+    /// constant series. With `stopsAtSokalWindow`, lags are computed one by one only until Sokal's window
+    /// closes (see ``integratedTime(_:squared:)``), so a short memory costs only a few passes.
+    public static func autocorrelation(_ x: [Double], maxLag: Int, stopsAtSokalWindow: Bool = false) -> [Double] {
         let n = x.count
         let lags = max(0, min(maxLag, n - 2))
         guard n > 2 else { return [1] }
@@ -13,13 +14,16 @@ public enum SeriesStatistics {
         let d = x.map { $0 - mean }
         let variance = d.reduce(0) { $0 + $1 * $1 } / Double(n)
         guard variance > 0 else { return [Double](repeating: 0, count: lags + 1) }
-        var rho = [Double](repeating: 0, count: lags + 1)
-        rho[0] = 1
+        var rho: [Double] = [1]
+        rho.reserveCapacity(lags + 1)
+        var tau = 1.0
         d.withUnsafeBufferPointer { v in
             for k in stride(from: 1, through: lags, by: 1) {
                 var s = 0.0
                 for i in k..<n { s += v[i] * v[i - k] }
-                rho[k] = s / Double(n) / variance
+                rho.append(s / Double(n) / variance)
+                tau += 2 * rho[k]
+                if stopsAtSokalWindow, Double(k) >= 5 * max(tau, 1) { break }
             }
         }
         return rho
@@ -43,31 +47,7 @@ public enum SeriesStatistics {
     /// and over lags up to a quarter of them.
     public static func integratedTime(of x: [Double], window: Int = 16_384, squared: Bool = false) -> Double {
         let tail = x.count > window ? Array(x.suffix(window)) : x
-        return integratedTime(incrementalAutocorrelation(tail), squared: squared)
-    }
-
-    /// The autocorrelation up to the lag where Sokal's window closes (or a quarter of the series), computed
-    /// lag by lag so a short memory costs only a few passes.
-    static func incrementalAutocorrelation(_ x: [Double]) -> [Double] {
-        let n = x.count
-        guard n > 3 else { return [1] }
-        let mean = x.reduce(0, +) / Double(n)
-        let d = x.map { $0 - mean }
-        let variance = d.reduce(0) { $0 + $1 * $1 } / Double(n)
-        guard variance > 0 else { return [1] }
-        var rho: [Double] = [1]
-        var tau = 1.0
-        d.withUnsafeBufferPointer { v in
-            for k in 1...max(1, n / 4) {
-                var s = 0.0
-                for i in k..<n { s += v[i] * v[i - k] }
-                let r = s / Double(n) / variance
-                rho.append(r)
-                tau += 2 * r
-                if Double(k) >= 5 * max(tau, 1) { break }
-            }
-        }
-        return rho
+        return integratedTime(autocorrelation(tail, maxLag: max(1, tail.count / 4), stopsAtSokalWindow: true), squared: squared)
     }
 
     /// How often a value exactly repeats the one before it, and the longest run of such repeats.
@@ -86,12 +66,5 @@ public enum SeriesStatistics {
             }
         }
         return (Double(count) / Double(x.count - 1), longest)
-    }
-
-    /// The median of `values` (0 when empty).
-    public static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let s = values.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }

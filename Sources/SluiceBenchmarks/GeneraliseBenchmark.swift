@@ -1,7 +1,7 @@
 import Foundation
 public import SluiceAnomaly
-import SluiceLinearAlgebra
 import SluiceGates
+import SluiceLinearAlgebra
 import SluiceSimulation
 import SluiceStatistics
 import SluiceTelemetry
@@ -151,7 +151,7 @@ public enum GeneraliseBenchmark {
         if let normalRecording {
             let frame = try TelemetryCSV.read(path: normalRecording)
             let training = frame.count / 4
-            let interval = frame.times.map { SeriesStatistics.median(zip($0.dropFirst(), $0).map { $0 - $1 }) } ?? 1
+            let interval = frame.times.map { Distributions.empiricalQuantile(zip($0.dropFirst(), $0).map { $0 - $1 }, 0.5) } ?? 1
             for (name, candidate) in [("default", configuration), ("pca-t2q", TrainingConfiguration(kind: .pcaT2Q))] {
                 let model = try AnomalyTrainer.fit(
                     frame.values.rows(0..<training), features: frame.sensors, times: frame.times.map { Array($0.prefix(training)) },
@@ -224,8 +224,8 @@ public enum GeneraliseBenchmark {
         return SimulatedCase(
             interval: interval, sensors: sensors, trainingRows: trainingRows, windowSeconds: window, model: modelText, f1: outliers.f1,
             falseAlarmRate: outliers.falseAlarmRate, missingAlarmRate: outliers.missingAlarmRate,
-            medianDelaySeconds: delays.isEmpty ? nil : SeriesStatistics.median(delays), detectedFaults: delays.count,
-            faults: simulator.faults.count, delayByKind: byKind.mapValues { SeriesStatistics.median($0) }, falseEventsPerWeek: events,
+            medianDelaySeconds: delays.isEmpty ? nil : Distributions.empiricalQuantile(delays, 0.5), detectedFaults: delays.count,
+            faults: simulator.faults.count, delayByKind: byKind.mapValues { Distributions.empiricalQuantile($0, 0.5) }, falseEventsPerWeek: events,
             weekAlarmRate: weekRate)
     }
 

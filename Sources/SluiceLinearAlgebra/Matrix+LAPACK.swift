@@ -101,3 +101,21 @@ enum LAPACK {
         if info > 0 { throw LinearAlgebraError.noConvergence(routine: routine, info: info) }
     }
 }
+
+extension Matrix {
+    /// The symmetric matrix `Σ_k values[k] · v_k v_kᵀ` with `v_k` the columns of `vectors`: a matrix rebuilt
+    /// from its eigen-decomposition, with its eigenvalues changed at will (their reciprocals, with zeros for
+    /// the directions to leave out, give a pseudo-inverse).
+    public static func recomposing(vectors: Matrix, values: [Double]) -> Matrix {
+        precondition(vectors.isSquare && vectors.columns == values.count, "one value per eigenvector")
+        let p = vectors.rows
+        var out = Matrix(rows: p, columns: p)
+        for k in 0..<p where values[k] != 0 {
+            for i in 0..<p {
+                let a = vectors[i, k] * values[k]
+                for j in 0..<p { out[i, j] += a * vectors[j, k] }
+            }
+        }
+        return out
+    }
+}
