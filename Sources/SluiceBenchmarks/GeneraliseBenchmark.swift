@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceAnomaly
+import SluiceAnomaly
 import SluiceGates
 import SluiceLinearAlgebra
 import SluiceSimulation
