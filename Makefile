@@ -8,6 +8,7 @@ ORACLE ?= ../shared/data/replenishment-oracle.json
 
 deps:
 	@scripts/install-deps.sh
+	@scripts/opcua-peers.sh >/dev/null
 
 build: deps
 	$(SWIFT) build -c release --product sluice

@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "SluiceService", targets: ["SluiceService"]),
         .library(name: "SluiceServer", targets: ["SluiceServer"]),
         .library(name: "SluiceMQTT", targets: ["SluiceMQTT"]),
+        .library(name: "SluiceOPCUA", targets: ["SluiceOPCUA"]),
         .library(name: "SluiceWeb", targets: ["SluiceWeb"]),
     ],
     dependencies: [
@@ -132,6 +133,17 @@ let package = Package(
             dependencies: ["CMosquitto"],
             swiftSettings: swiftSettings
         ),
+        // An OPC UA client on SwiftNIO: the binary encoding, UA TCP, secure channels, sessions, browsing, reading and
+        // subscriptions (Parts 4 and 6), with no C and no dependency on the service.
+        .target(
+            name: "SluiceOPCUA",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The decision service: ingest, twin state, the pipeline to soft actions, decisions, dispatch, audit, tokens.
         .target(
             name: "SluiceService",
@@ -186,6 +198,7 @@ let package = Package(
                 "SluiceReplenishment",
                 "SluiceSimulation",
                 "SluiceMQTT",
+                "SluiceOPCUA",
                 "SluiceServer",
                 "SluiceService",
                 "SluiceStore",
@@ -274,6 +287,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceOPCUATests",
+            dependencies: ["SluiceOPCUA", "SluiceTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -92,25 +92,9 @@ public final class MosquittoBroker: Sendable {
         waitpid(processID, &status, 0)
     }
 
-    /// Starts mosquitto with posix_spawn rather than `Process`: the spawning thread (a Dispatch worker) has SIGTERM blocked, and
-    /// a child inherits that mask, so a broker started by `Process` would ignore SIGTERM. Here the mask is cleared explicitly.
     private func spawnBroker() throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE] {
-            sigaddset(&defaultSignals, signal)
-        }
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         do {
-            return try SluiceTestSupport.spawn(Self.executable, ["-c", configurationFile.path], attributes: &attributes)
+            return try spawnResettingSignals(Self.executable, ["-c", configurationFile.path])
         } catch {
             throw BrokerError(message: "\(error)")
         }

@@ -32,6 +32,26 @@ func spawn(_ executable: String, _ arguments: [String], output: String = "/dev/n
     return processID
 }
 
+/// Starts `executable` like ``spawn(_:_:output:attributes:)``, with no signal blocked and the usual ones at their
+/// default action. The spawning thread (a Dispatch worker) may have SIGTERM blocked, and a child inherits that
+/// mask, so a server started by `Process` would ignore the SIGTERM that stops it.
+func spawnResettingSignals(_ executable: String, _ arguments: [String], output: String = "/dev/null") throws -> pid_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    var defaultSignals = sigset_t()
+    sigemptyset(&defaultSignals)
+    for signal in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE] {
+        sigaddset(&defaultSignals, signal)
+    }
+    posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return try spawn(executable, arguments, output: output, attributes: &attributes)
+}
+
 /// Adds to `actions` a close of every descriptor above standard error.
 private func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
     // glibc 2.34 has posix_spawn_file_actions_addclosefrom_np, but its header hides it from Swift.

@@ -16,7 +16,7 @@ struct Sluice: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ServeCommand.self, ReplayCommand.self, TokensCommand.self, ActionsCommand.self, AuditCommand.self, MigrateCommand.self,
             EvaluateCommand.self, SimulateCommand.self, TrainCommand.self, ScoreCommand.self, ProposeCommand.self, GatesCommand.self,
-            ExportCommand.self, RetrainCommand.self, ReportCommand.self, BenchCommand.self, ERPSinkCommand.self,
+            ExportCommand.self, RetrainCommand.self, ReportCommand.self, BenchCommand.self, ERPSinkCommand.self, OPCUACommand.self,
         ]
     )
 }

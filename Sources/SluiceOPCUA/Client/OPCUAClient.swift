@@ -1,0 +1,150 @@
+import Foundation
+public import Logging
+import NIOCore
+import NIOPosix
+
+/// Connects to an OPC UA server and runs a session on it.
+///
+/// ```swift
+/// let configuration = OPCUAClient.Configuration(endpoint: "opc.tcp://plc.local:4840")
+/// try await OPCUAClient.withSession(configuration) { session in
+///     let values = try await session.read([try NodeId(parsing: "ns=2;s=Sensor.Temp")])
+/// }
+/// ```
+///
+/// The connection lives exactly as long as the closure: the reader of the server's messages, the renewal
+/// of the channel token and the Publish requests of subscriptions run beside it and end with it.
+public enum OPCUAClient {
+    /// Who the client says the user is.
+    public enum Identity: Sendable, Equatable {
+        /// No user.
+        case anonymous
+        /// A user name and password.
+        case userName(String, password: String)
+    }
+
+    /// How to reach the server and what to ask of it.
+    public struct Configuration: Sendable {
+        /// The endpoint URL, `opc.tcp://host[:port][/path]`.
+        public var endpoint: String
+        /// The user.
+        public var identity: Identity
+        /// The client's application URI (its certificate carries the same).
+        public var applicationURI: String
+        /// The client's name, as servers show it.
+        public var applicationName: String
+        /// A name for the session, as servers show it.
+        public var sessionName: String
+        /// How long one request may take before it fails.
+        public var requestTimeout: Duration
+        /// How long to wait for the TCP connection.
+        public var connectTimeout: Duration
+        /// How long the server keeps the session without requests.
+        public var sessionTimeout: Duration
+        /// The channel token lifetime asked for; the token is renewed at 75 % of what the server grants.
+        public var tokenLifetime: Duration
+        /// This side's UA TCP limits.
+        public var limits: TransportLimits
+
+        /// A configuration with Sluice's defaults: anonymous, 10 s requests, 5 s to connect, 2-minute
+        /// sessions, 10-minute tokens.
+        public init(endpoint: String, identity: Identity = .anonymous) {
+            self.endpoint = endpoint
+            self.identity = identity
+            applicationURI = "urn:sluice:opcua-client"
+            applicationName = "Sluice"
+            sessionName = "Sluice"
+            requestTimeout = .seconds(10)
+            connectTimeout = .seconds(5)
+            sessionTimeout = .seconds(120)
+            tokenLifetime = .seconds(600)
+            limits = .client
+        }
+    }
+
+    /// Connects, opens a secure channel (security None), creates and activates a session, runs `body`
+    /// with it, and closes the session and the channel however `body` ends.
+    public static func withSession<T: Sendable>(
+        _ configuration: Configuration, logger: Logger = Logger(label: "sluice.opcua"),
+        _ body: (OPCUASession) async throws -> T
+    ) async throws -> T {
+        let endpoint = try OPCUAEndpoint(parsing: configuration.endpoint)
+        let limits = configuration.limits
+        let connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.components.seconds * 1_000_000_000)))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: endpoint.host, port: endpoint.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(MessageFramer(maximumSize: Int(limits.receiveBufferSize))))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw OPCUAError(
+                .connectionFailed, "cannot connect to \(endpoint.host):\(endpoint.port): \(Self.reason(error, timeout: configuration.connectTimeout))"
+            )
+        }
+        let eventLoop = connection.channel.eventLoop
+        return try await connection.executeThenClose { inbound, outbound in
+            let channel = SecureChannel(outbound: outbound, eventLoop: eventLoop, limits: limits, logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+                group.addTask { await channel.run(inbound) }
+                defer { group.cancelAll() }
+                _ = try await channel.hello(endpointURL: configuration.endpoint, timeout: configuration.requestTimeout)
+                let requestedLifetime = UInt32(clamping: configuration.tokenLifetime.components.seconds * 1000)
+                try await channel.open(renew: false, requestedLifetime: requestedLifetime, timeout: configuration.requestTimeout)
+                group.addTask { await renewTokens(channel, requestedLifetime: requestedLifetime, configuration: configuration, logger: logger) }
+                let session = try await OPCUASession.create(on: channel, configuration: configuration, logger: logger)
+                group.addTask { await session.processPublishResponses() }
+                group.addTask { await session.keepPublishing() }
+                do {
+                    let result = try await body(session)
+                    // A connection that broke under the body (its streams of changes simply ended) is an error.
+                    if let failure = await channel.closedReason { throw failure }
+                    await session.close()
+                    await channel.close()
+                    return result
+                } catch {
+                    await session.close()
+                    await channel.close()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Why a TCP connection failed, in words.
+    private static func reason(_ error: any Error, timeout: Duration) -> String {
+        let underlying = (error as? NIOConnectionError)?.connectionErrors.first?.error ?? error
+        if let io = underlying as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED: return "nothing listens on that port (connection refused)"
+            case ENETUNREACH, EHOSTUNREACH: return "the host cannot be reached"
+            default: return "\(io)"
+            }
+        }
+        if case ChannelError.connectTimeout = underlying { return "no answer within \(timeout)" }
+        if error is NIOConnectionError { return "the host name could not be resolved or no address answered" }
+        return "\(error)"
+    }
+
+    /// Renews the channel token at 75 % of each lifetime the server grants, until the connection ends.
+    private static func renewTokens(_ channel: SecureChannel, requestedLifetime: UInt32, configuration: Configuration, logger: Logger) async {
+        while !Task.isCancelled {
+            let lifetime = await channel.tokenLifetime
+            guard lifetime > 0 else { return }
+            do {
+                try await Task.sleep(for: .milliseconds(Int64(lifetime) * 3 / 4))
+                try await channel.open(renew: true, requestedLifetime: requestedLifetime, timeout: configuration.requestTimeout)
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("OPC UA: renewing the secure channel token failed: \(error)")
+                return
+            }
+        }
+    }
+}

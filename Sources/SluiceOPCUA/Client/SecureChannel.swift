@@ -1,0 +1,274 @@
+import Logging
+import NIOCore
+
+/// One UA TCP connection and the secure channel on it (security None): Hello and Acknowledge, the channel
+/// token and its renewal, chunking out and reassembly in, and matching each response to its request.
+///
+/// Publish responses are also handed, in the order they arrive, to ``publishResponses``, so notifications
+/// are processed in sequence even with several Publish requests outstanding.
+actor SecureChannel {
+    static let policyNone = "http://opcfoundation.org/UA/SecurityPolicy#None"
+
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let eventLoop: any EventLoop
+    private let logger: Logger
+    let ownLimits: TransportLimits
+    private var writer = ChunkWriter(peer: .client)
+    private var assembler: ChunkAssembler
+    private var acknowledge: EventLoopPromise<AcknowledgeMessage>?
+    private var pending: [UInt32: (promise: EventLoopPromise<ByteBuffer>, isPublish: Bool)] = [:]
+    private var channelId: UInt32 = 0
+    private var token: ChannelSecurityToken?
+    private var previousTokenId: UInt32?
+    private var sequenceNumber: UInt32 = 0
+    private var requestId: UInt32 = 0
+    private var requestHandle: UInt32 = 0
+    private var lastServerSequence: UInt32?
+    private var failure: OPCUAError?
+    /// Publish response bodies in arrival order.
+    nonisolated let publishResponses: AsyncStream<ByteBuffer>
+    private let publishContinuation: AsyncStream<ByteBuffer>.Continuation
+
+    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, eventLoop: any EventLoop, limits: TransportLimits, logger: Logger) {
+        self.outbound = outbound
+        self.eventLoop = eventLoop
+        self.logger = logger
+        ownLimits = limits
+        assembler = ChunkAssembler(limits: limits)
+        (publishResponses, publishContinuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+    }
+
+    /// How many times the token was renewed.
+    private(set) var renewals = 0
+
+    /// The current token's lifetime in milliseconds (0 before the channel is open).
+    var tokenLifetime: UInt32 { token?.revisedLifetime ?? 0 }
+
+    // MARK: Receiving
+
+    /// Reads messages until the connection ends; every request still waiting then fails with the reason.
+    func run(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async {
+        do {
+            for try await frame in inbound {
+                try receive(frame)
+            }
+            fail(OPCUAError(.connectionClosed, "the server closed the connection"))
+        } catch let error as OPCUAError {
+            fail(error)
+        } catch let error as OPCUADecodingError {
+            fail(OPCUAError(.protocolViolation, "the server sent a malformed message: \(error)"))
+        } catch is CancellationError {
+            fail(OPCUAError(.connectionClosed, "the connection was closed by this client"))
+        } catch {
+            fail(OPCUAError(.connectionClosed, "the connection failed: \(error)"))
+        }
+    }
+
+    private func receive(_ frame: ByteBuffer) throws {
+        var reader = OPCUAReader(frame)
+        let header = try MessageHeader(from: &reader)
+        switch header.type {
+        case .acknowledge:
+            guard let promise = acknowledge else { throw OPCUAError(.protocolViolation, "the server sent an Acknowledge that was not asked for") }
+            acknowledge = nil
+            promise.succeed(try AcknowledgeMessage(from: &reader))
+        case .error:
+            let error = try ErrorMessage(from: &reader)
+            throw OPCUAError(.serverError, "the server ended the connection: \(error.reason ?? error.error.name)", status: error.error)
+        case .open, .message, .close:
+            let chunk = try SecureChunk(frame: frame)
+            try check(chunk)
+            switch try assembler.add(chunk) {
+            case .incomplete: break
+            case .message(let id, let body):
+                guard let entry = pending.removeValue(forKey: id) else {
+                    logger.debug("OPC UA: a response to request \(id) arrived after its caller stopped waiting")
+                    return
+                }
+                if entry.isPublish { publishContinuation.yield(body) }
+                entry.promise.succeed(body)
+            case .aborted(let id, let status, let reason):
+                pending.removeValue(forKey: id)?.promise.fail(
+                    OPCUAError(.serverError, "the server aborted its response: \(reason ?? status.name)", status: status))
+            }
+        case .hello, .reverseHello:
+            throw OPCUAError(.protocolViolation, "the server sent a \(header.type.rawValue) message, which only clients send")
+        }
+    }
+
+    /// Checks that a chunk belongs to this channel, names a token it has, and follows the server's previous
+    /// sequence number.
+    private func check(_ chunk: SecureChunk) throws {
+        if channelId != 0, chunk.channelId != channelId {
+            throw OPCUAError(.protocolViolation, "the server sent a message for secure channel \(chunk.channelId), not \(channelId)")
+        }
+        if chunk.header.type != .open, let token, chunk.tokenId != token.tokenId, chunk.tokenId != previousTokenId {
+            throw OPCUAError(.protocolViolation, "the server used token \(chunk.tokenId), which this channel was not given")
+        }
+        if let last = lastServerSequence {
+            let expected = last >= UInt32.max - 1024 ? nil : last &+ 1
+            if let expected, chunk.sequenceNumber != expected {
+                throw OPCUAError(.protocolViolation, "the server's sequence number jumped from \(last) to \(chunk.sequenceNumber)")
+            }
+        }
+        lastServerSequence = chunk.sequenceNumber
+    }
+
+    /// Fails every waiting request with `error`, and everything sent later.
+    private func fail(_ error: OPCUAError) {
+        if failure == nil { failure = error }
+        acknowledge?.fail(error)
+        acknowledge = nil
+        for (_, entry) in pending { entry.promise.fail(error) }
+        pending = [:]
+        publishContinuation.finish()
+    }
+
+    /// Why the channel is no longer usable, if it is not.
+    var closedReason: OPCUAError? { failure }
+
+    // MARK: Sending
+
+    /// Sends Hello and waits for the server's Acknowledge, whose limits bound what this side sends.
+    func hello(endpointURL: String, timeout: Duration) async throws -> TransportLimits {
+        let promise = eventLoop.makePromise(of: AcknowledgeMessage.self)
+        acknowledge = promise
+        try await write([HelloMessage(limits: ownLimits, endpointURL: endpointURL).encoded()])
+        let ack = try await awaiting(promise, timeout: timeout, what: "the server's Acknowledge")
+        writer = ChunkWriter(peer: ack.limits)
+        return ack.limits
+    }
+
+    /// Opens the channel (or renews its token) with security None.
+    func open(renew: Bool, requestedLifetime: UInt32, timeout: Duration) async throws {
+        var request = OpenSecureChannelRequest(
+            requestType: renew ? .renew : .issue, securityMode: .none, clientNonce: [], requestedLifetime: requestedLifetime)
+        request.requestHeader.requestHandle = nextHandle()
+        request.requestHeader.timeoutHint = UInt32(timeout.components.seconds * 1000)
+        let id = nextRequestId()
+        let promise = eventLoop.makePromise(of: ByteBuffer.self)
+        pending[id] = (promise, false)
+        let chunk = writer.open(
+            channelId: channelId, policy: Self.policyNone, sequenceNumber: nextSequenceNumber(), requestId: id,
+            body: Self.body(of: request))
+        try await write([chunk])
+        let body = try await awaiting(promise, timeout: timeout, what: "OpenSecureChannel", requestId: id)
+        let response = try Self.decode(OpenSecureChannelResponse.self, from: body, service: "OpenSecureChannel")
+        if renew {
+            previousTokenId = token?.tokenId
+            renewals += 1
+        }
+        channelId = response.securityToken.channelId
+        token = response.securityToken
+        logger.debug(
+            "OPC UA: secure channel \(channelId) \(renew ? "renewed" : "opened"), token \(response.securityToken.tokenId) for \(response.securityToken.revisedLifetime) ms"
+        )
+    }
+
+    /// Sends `request` and returns its response, or throws the service fault, a Bad service result, a
+    /// timeout or the reason the connection ended.
+    func call<R: ServiceRequest>(
+        _ request: R, authenticationToken: NodeId, timeout: Duration, service: String, isPublish: Bool = false
+    ) async throws -> R.Response {
+        if let failure { throw failure }
+        guard let token else { throw OPCUAError(.connectionClosed, "the secure channel is not open") }
+        var request = request
+        request.requestHeader.authenticationToken = authenticationToken
+        request.requestHeader.requestHandle = nextHandle()
+        request.requestHeader.timestamp = .now
+        request.requestHeader.timeoutHint = UInt32(
+            clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let id = nextRequestId()
+        let chunks = try writer.chunks(
+            type: .message, channelId: channelId, tokenId: token.tokenId, requestId: id, body: Self.body(of: request),
+            nextSequenceNumber: { nextSequenceNumber() })
+        let promise = eventLoop.makePromise(of: ByteBuffer.self)
+        pending[id] = (promise, isPublish)
+        try await write(chunks)
+        let body = try await awaiting(promise, timeout: timeout, what: service, requestId: id)
+        return try Self.decode(R.Response.self, from: body, service: service)
+    }
+
+    /// Sends CloseSecureChannel; the server closes the connection without answering.
+    func close() async {
+        guard failure == nil, let token else { return }
+        var request = CloseSecureChannelRequest()
+        request.requestHeader.requestHandle = nextHandle()
+        if let chunks = try? writer.chunks(
+            type: .close, channelId: channelId, tokenId: token.tokenId, requestId: nextRequestId(), body: Self.body(of: request),
+            nextSequenceNumber: { nextSequenceNumber() })
+        {
+            try? await write(chunks)
+        }
+    }
+
+    private func write(_ chunks: [ByteBuffer]) async throws {
+        if let failure { throw failure }
+        do {
+            try await outbound.write(contentsOf: chunks)
+        } catch {
+            throw OPCUAError(.connectionClosed, "cannot send to the server: \(error)")
+        }
+    }
+
+    /// Waits for `promise`, failing it after `timeout`; a request that timed out is forgotten.
+    private func awaiting<T: Sendable>(_ promise: EventLoopPromise<T>, timeout: Duration, what: String, requestId: UInt32? = nil) async throws -> T {
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        // Completing a promise twice is ignored, so the timer may race the answer.
+        let timer = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            promise.fail(OPCUAError(.timeout, "no answer to \(what) within \(timeout)"))
+        }
+        defer { timer.cancel() }
+        do {
+            return try await promise.futureResult.get()
+        } catch {
+            if let requestId { pending.removeValue(forKey: requestId) }
+            throw error
+        }
+    }
+
+    private func nextSequenceNumber() -> UInt32 {
+        sequenceNumber = sequenceNumber >= UInt32.max - 1024 ? 1 : sequenceNumber + 1
+        return sequenceNumber
+    }
+
+    private func nextRequestId() -> UInt32 {
+        requestId = requestId == UInt32.max ? 1 : requestId + 1
+        return requestId
+    }
+
+    private func nextHandle() -> UInt32 {
+        requestHandle &+= 1
+        return requestHandle
+    }
+
+    /// A request's body: its encoding id, then the request.
+    static func body<R: ServiceRequest>(of request: R) -> ByteBuffer {
+        var body = ByteBuffer()
+        body.writeUA(NodeId(numeric: R.encodingId))
+        body.writeUA(request)
+        return body
+    }
+
+    /// Decodes a response body as `R`, turning a ServiceFault or a Bad service result into an error.
+    static func decode<R: ServiceResponse>(_: R.Type, from body: ByteBuffer, service: String) throws -> R {
+        var reader = OPCUAReader(body)
+        do {
+            let typeId = try NodeId(from: &reader)
+            if typeId == NodeId(numeric: ServiceFault.encodingId) {
+                let fault = try ServiceFault(from: &reader)
+                throw OPCUAError(.serviceFault, "the server refused \(service)", status: fault.responseHeader.serviceResult)
+            }
+            guard typeId == NodeId(numeric: R.encodingId) else {
+                throw OPCUAError(.protocolViolation, "the server answered \(service) with a message of type \(typeId)")
+            }
+            let response = try R(from: &reader)
+            if response.responseHeader.serviceResult.isBad {
+                throw OPCUAError(.serviceFault, "the server refused \(service)", status: response.responseHeader.serviceResult)
+            }
+            return response
+        } catch let error as OPCUADecodingError {
+            throw OPCUAError(.protocolViolation, "the server's answer to \(service) is malformed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SluiceOPCUA
+
+struct OPCUACommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "opcua",
+        abstract: "Look into an OPC UA server: browse its address space, read values, watch them change.",
+        discussion: """
+            ENDPOINT is the server's URL, opc.tcp://host[:port][/path] (port 4840 when none is given). Nodes are \
+            written as OPC UA writes them: ns=2;s=Sensor.Temp, i=85, ns=1;g=<guid>, ns=3;b=<base64>.
+
+            Sluice connects with security None, as anonymous or as --user, whose password comes from the file \
+            --password-file or the environment variable SLUICE_OPCUA_PASSWORD, never from the command line.
+            """,
+        subcommands: [OPCUABrowseCommand.self, OPCUAReadCommand.self, OPCUAWatchCommand.self])
+}
+
+/// The options every `sluice opcua` command shares: the endpoint and the user.
+struct OPCUAConnectionOptions: ParsableArguments {
+    @Argument(help: "The server's endpoint, opc.tcp://host[:port][/path].") var endpoint: String
+    @Option(help: "User name (anonymous when not given).") var user: String?
+    @Option(help: "File holding the user's password (else SLUICE_OPCUA_PASSWORD).") var passwordFile: String?
+    @Option(help: "Seconds to wait for each answer.") var timeout = 10.0
+
+    func configuration() throws -> OPCUAClient.Configuration {
+        var identity = OPCUAClient.Identity.anonymous
+        if let user {
+            let password: String
+            if let passwordFile {
+                guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                    throw ValidationError("cannot read the password file \(passwordFile)")
+                }
+                password = text.trimmingCharacters(in: .newlines)
+            } else if let text = ProcessInfo.processInfo.environment["SLUICE_OPCUA_PASSWORD"] {
+                password = text
+            } else {
+                throw ValidationError("--user \(user) needs a password: give --password-file or set SLUICE_OPCUA_PASSWORD")
+            }
+            identity = .userName(user, password: password)
+        }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        var configuration = OPCUAClient.Configuration(endpoint: endpoint, identity: identity)
+        configuration.requestTimeout = .milliseconds(Int64(timeout * 1000))
+        return configuration
+    }
+
+    static func nodes(_ texts: [String]) throws -> [NodeId] {
+        try texts.map { text in
+            do { return try NodeId(parsing: text) } catch { throw ValidationError("\(error)") }
+        }
+    }
+}
+
+/// The logger of the `opcua` commands: warnings only, on standard error.
+private let quietLogger: Logger = {
+    var logger = Logger(label: "sluice.opcua")
+    logger.logLevel = .warning
+    return logger
+}()
+
+struct OPCUABrowseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "browse",
+        abstract: "Print the address space under a node as a tree: node ids, names, classes, data types and units.",
+        discussion: """
+            Follows hierarchical references forward from --node (the Objects folder by default) down to --depth \
+            levels. Each variable shows its data type and, where the server gives an EngineeringUnits property, \
+            its unit. The node ids printed are what a connector mapping names.
+            """)
+
+    @OptionGroup var connection: OPCUAConnectionOptions
+    @Option(help: "Where to start (default: the Objects folder, i=85).") var node = "i=85"
+    @Option(help: "How many levels to descend.") var depth = 3
+
+    func run() async throws {
+        try await reportingErrors {
+            let start = try OPCUAConnectionOptions.nodes([node])[0]
+            guard depth >= 1 else { throw ValidationError("--depth must be at least 1") }
+            try await OPCUAClient.withSession(try connection.configuration(), logger: quietLogger) { session in
+                print(start.description)
+                try await walk(session, start, level: 1, indent: "")
+            }
+        }
+    }
+
+    private func walk(_ session: OPCUASession, _ node: NodeId, level: Int, indent: String) async throws {
+        let children = try await session.browse(node).filter { $0.isForward && $0.nodeId.serverIndex == 0 && $0.nodeId.namespaceURI == nil }
+        for (index, child) in children.enumerated() {
+            let last = index == children.count - 1
+            var line = "\(indent)\(last ? "└─" : "├─") \(child.displayName) [\(child.targetClass)] \(child.nodeId.nodeId)"
+            if child.targetClass == .variable {
+                line += try await variableDetails(session, child.nodeId.nodeId)
+            }
+            print(line)
+            if level < depth, child.targetClass == .object || child.targetClass == .variable {
+                try await walk(session, child.nodeId.nodeId, level: level + 1, indent: indent + (last ? "   " : "│  "))
+            }
+        }
+    }
+
+    /// `: Double, °C = 21.5` from the DataType attribute, the EngineeringUnits property and the value.
+    private func variableDetails(_ session: OPCUASession, _ node: NodeId) async throws -> String {
+        let values = try await session.read([node, node], attribute: .dataType)
+        var text = ""
+        if case .nodeId(let type) = values[0].value {
+            text = ": " + (type.namespace == 0 && (1...25).contains(Self.numeric(type)) ? Variant.typeNames[Self.numeric(type)] : type.description)
+        }
+        let properties = try await session.browse(node, referenceType: NodeId(numeric: 46))
+        if let units = properties.first(where: { $0.browseName.name == "EngineeringUnits" }),
+            case .extensionObject(let object) = try await session.read([units.nodeId.nodeId])[0].value,
+            let information = try? object.decode(EUInformation.self, typeId: EUInformation.encodingId)
+        {
+            text += ", \(information.displayName)"
+        }
+        return text
+    }
+
+    private static func numeric(_ node: NodeId) -> Int {
+        if case .numeric(let n) = node.identifier { return Int(n) }
+        return 0
+    }
+}
+
+struct OPCUAReadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Read the current value of nodes: value, status, source and server timestamps.")
+
+    @OptionGroup var connection: OPCUAConnectionOptions
+    @Argument(help: "Nodes to read, such as ns=2;s=Sensor.Temp.") var nodes: [String]
+
+    func run() async throws {
+        try await reportingErrors {
+            guard !nodes.isEmpty else { throw ValidationError("name at least one node, such as ns=2;s=Sensor.Temp") }
+            let ids = try OPCUAConnectionOptions.nodes(nodes)
+            try await OPCUAClient.withSession(try connection.configuration(), logger: quietLogger) { session in
+                let values = try await session.read(ids)
+                for (node, value) in zip(ids, values) {
+                    print(OPCUAWatchCommand.line(node, value))
+                }
+            }
+        }
+    }
+}
+
+struct OPCUAWatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Subscribe to nodes and print each value change as it arrives, until interrupted.",
+        discussion: """
+            One line per change: the node, the value, its status and its source timestamp. The server samples \
+            each node every --sampling milliseconds and sends what changed every --interval milliseconds.
+            """)
+
+    @OptionGroup var connection: OPCUAConnectionOptions
+    @Argument(help: "Nodes to watch, such as ns=2;s=Sensor.Temp.") var nodes: [String]
+    @Option(help: "Publishing interval in milliseconds.") var interval = 500.0
+    @Option(help: "Sampling interval in milliseconds (-1: the publishing interval).") var sampling = -1.0
+    @Option(help: "Stop after this many changes (0: run until interrupted).") var count = 0
+
+    func run() async throws {
+        try await reportingErrors {
+            guard !nodes.isEmpty else { throw ValidationError("name at least one node, such as ns=2;s=Sensor.Temp") }
+            guard interval > 0 else { throw ValidationError("--interval must be positive") }
+            let ids = try OPCUAConnectionOptions.nodes(nodes)
+            let limit = count
+            try await OPCUAClient.withSession(try connection.configuration(), logger: quietLogger) { session in
+                let subscription = try await session.subscribe(ids, publishingInterval: interval, samplingInterval: sampling)
+                for item in subscription.items where item.status.isBad {
+                    printError("warning: \(item.nodeId) cannot be watched: \(item.status)")
+                }
+                var seen = 0
+                for await change in subscription.changes {
+                    print(Self.line(change.nodeId, change.value))
+                    seen += 1
+                    if limit > 0, seen >= limit { break }
+                }
+            }
+        }
+    }
+
+    /// `ns=2;s=Sensor.Temp = 21.5 Good source 2026-…Z server 2026-…Z`.
+    static func line(_ node: NodeId, _ value: DataValue) -> String {
+        var text = "\(node) = \(value.value) \(value.status.name)"
+        if let source = value.sourceTimestamp, source.isSet { text += " source \(source)" }
+        if let server = value.serverTimestamp, server.isSet { text += " server \(server)" }
+        return text
+    }
+}
