@@ -3,10 +3,13 @@ import SluiceOPCUA
 import SluiceTestSupport
 import Testing
 
-/// The client against OPC UA servers written by others, each started on a free port for the test.
+/// The client against OPC UA servers written by others, each started on a free port for the test. One server
+/// at a time: each is a Python process changing values ten times a second, and many at once would starve the
+/// other suites that run beside this one.
 @Suite(
     "Against real OPC UA servers (asyncua and open62541)",
     .enabled(if: OPCUATestServer.isAvailable, "needs the venv of scripts/opcua-peers.sh"),
+    .serialized,
     .timeLimit(.minutes(2))
 )
 struct ServerTests {

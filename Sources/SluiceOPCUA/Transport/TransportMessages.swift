@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 
 /// The limits each side of a UA TCP connection states in Hello and Acknowledge (Part 6, 7.1.2): the largest
 /// chunk it receives and sends, the largest message and the most chunks per message (0: no limit).
