@@ -148,7 +148,7 @@ let package = Package(
         .target(
             name: "SluiceService",
             dependencies: [
-                "SluiceAnomaly", "SluiceGates", "SluiceLinearAlgebra", "SluiceReplenishment", "SluiceStatistics", "SluiceStore",
+                "SluiceAnomaly", "SluiceGates", "SluiceLinearAlgebra", "SluiceOPCUA", "SluiceReplenishment", "SluiceStatistics", "SluiceStore",
                 "SluiceTelemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -169,7 +169,7 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceGates", "SluiceMQTT", "SluiceService", "SluiceStore", "SluiceWeb",
+                "SluiceGates", "SluiceMQTT", "SluiceOPCUA", "SluiceService", "SluiceStore", "SluiceWeb",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

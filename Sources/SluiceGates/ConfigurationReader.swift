@@ -120,15 +120,16 @@ public struct ConfigurationReader: Sendable {
         }
     }
 
-    /// Durations: a number of seconds, or a number with s, m, h or d.
+    /// Durations: a number of seconds, or a number with ms, s, m, h or d.
     public func duration(_ node: Node, key: String, positive: Bool = false) throws -> TimeInterval {
         guard let text = node.scalar?.string.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
             throw fail(node, "'\(key)' must be a duration")
         }
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
-        let (digits, factor): (Substring, Double) = units[text.last!].map { (text.dropLast(), $0) } ?? (Substring(text), 1)
+        let (digits, factor): (Substring, Double) =
+            text.hasSuffix("ms") ? (text.dropLast(2), 0.001) : units[text.last!].map { (text.dropLast(), $0) } ?? (Substring(text), 1)
         guard let value = Double(digits.trimmingCharacters(in: .whitespaces)), value >= 0, value.isFinite else {
-            throw fail(node, "'\(key)' must be a duration such as 30m, 8h or 2d, got '\(text)'")
+            throw fail(node, "'\(key)' must be a duration such as 500ms, 30m, 8h or 2d, got '\(text)'")
         }
         guard !positive || value > 0 else { throw fail(node, "'\(key)' must be longer than zero") }
         return value * factor

@@ -15,6 +15,8 @@ public struct APIServices: Sendable {
     public var tokens: TokenAuthority
     /// Health of the MQTT subscription, if there is one: nil when MQTT is off.
     public var mqttConnected: (@Sendable () -> Bool)?
+    /// Whether each OPC UA server (by endpoint) is connected: nil when no cell names one.
+    public var opcuaStatus: (@Sendable () -> [String: Bool])?
     /// The session cookie is marked `Secure` (sent over HTTPS only): on when the server speaks TLS.
     public var secureCookies: Bool
 
@@ -67,7 +69,7 @@ public func buildApplication(
         logger: logger)
 }
 
-/// `GET /health`: the store, the audit log, the outbox and MQTT, with 503 when something needs a person.
+/// `GET /health`: the store, the audit log, the outbox, MQTT and the OPC UA servers, with 503 when something needs a person.
 func health(_ services: APIServices) throws -> Response {
     struct Health: Encodable {
         var status: String
@@ -76,16 +78,18 @@ func health(_ services: APIServices) throws -> Response {
         var outbox: [String: Int]
         var actions: [String: Int]
         var mqtt: String
+        var opcua: [String: String]?
     }
     let engine = services.engine
     let (checkpoint, outbox, actions) = try engine.store.read { session in
         (try session.audit.checkpoint(), try session.outbox.countByState(), try session.actions.countByState(cells: nil))
     }
     let mqtt = services.mqttConnected.map { $0() ? "connected" : "disconnected" } ?? "off"
-    let healthy = mqtt != "disconnected"
+    let opcua = services.opcuaStatus.map { $0().mapValues { $0 ? "connected" : "disconnected" } }
+    let healthy = mqtt != "disconnected" && !(opcua?.values.contains("disconnected") ?? false)
     return try APICoding.json(
         Health(
             status: healthy ? "ok" : "degraded", store: URL(fileURLWithPath: engine.store.location).lastPathComponent, auditRecords: checkpoint.size,
-            outbox: outbox, actions: actions, mqtt: mqtt),
+            outbox: outbox, actions: actions, mqtt: mqtt, opcua: opcua),
         status: healthy ? .ok : .serviceUnavailable)
 }

@@ -41,8 +41,8 @@ public struct RuntimeConfiguration: Sendable {
     public init() {}
 }
 
-/// A Sluice server: the store, the engine, the API, the dispatcher, the expiry sweeper and the MQTT
-/// listener, run as one `ServiceGroup` that shuts down gracefully on SIGTERM or SIGINT.
+/// A Sluice server: the store, the engine, the API, the dispatcher, the expiry sweeper, the MQTT
+/// listener and the OPC UA subscriptions, run as one `ServiceGroup` that shuts down gracefully on SIGTERM or SIGINT.
 public final class SluiceRuntime: Sendable {
     /// The configuration.
     public let configuration: RuntimeConfiguration
@@ -56,6 +56,8 @@ public final class SluiceRuntime: Sendable {
     public let dispatcher: Dispatcher
     /// The MQTT listener, when MQTT is configured.
     public let mqtt: MQTTIngest?
+    /// The OPC UA subscriptions, when a cell names an OPC UA server.
+    public let opcua: OPCUAIngest?
     let logger: Logger
     /// The listener's TLS, read and checked before anything else starts.
     let tls: TLSConfiguration?
@@ -85,6 +87,7 @@ public final class SluiceRuntime: Sendable {
             if shared { settings.clientID = "sluice-\(replica)" }
             return try MQTTIngest(settings: settings, engine: engine, logger: logger)
         }
+        opcua = try OPCUAIngest(engine: engine, logger: logger)
     }
 
     /// Runs until SIGTERM or SIGINT (or the task is cancelled); `onServerRunning` gets the bound port.
@@ -92,7 +95,8 @@ public final class SluiceRuntime: Sendable {
     public func run(companions: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         var connected: (@Sendable () -> Bool)?
         if let mqtt { connected = { mqtt.isConnected } }
-        let services = APIServices(engine: engine, tokens: tokens, mqttConnected: connected, secureCookies: configuration.tls != nil)
+        var services = APIServices(engine: engine, tokens: tokens, mqttConnected: connected, secureCookies: configuration.tls != nil)
+        if let opcua { services.opcuaStatus = { opcua.status } }
         let app = try buildApplication(
             services, host: configuration.host, port: configuration.port, tls: tls, logger: logger,
             onServerRunning: onServerRunning)
@@ -104,6 +108,7 @@ public final class SluiceRuntime: Sendable {
             group.append(.init(service: Scorer(engine: engine, replica: configuration.replica, lease: configuration.lease, logger: logger)))
         }
         if let mqtt { group.append(.init(service: mqtt)) }
+        if let opcua { group.append(.init(service: opcua)) }
         group += companions.map { .init(service: $0) }
         // Services stop in reverse order: the event streams close first, so the HTTP server's graceful
         // shutdown is not held up by clients that never hang up.

@@ -1,10 +1,13 @@
 import Foundation
 import SluiceGates
+import SluiceOPCUA
 import SluiceReplenishment
 import Yams
 
 extension CellDefinition {
-    static let topLevelKeys = ["cell", "sample_period", "freshness", "assets", "sensors", "materials", "erp", "report"]
+    static let topLevelKeys = ["cell", "sample_period", "freshness", "assets", "sensors", "materials", "erp", "report", "opcua"]
+    static let opcuaKeys = ["endpoint", "user", "password_env", "password_file", "publishing_interval", "sampling_interval", "nodes"]
+    static let opcuaNodeKeys = ["node", "asset", "sensor", "unit"]
     static let assetKeys = ["id", "model", "sensors"]
     static let sensorKeys = ["unit", "min", "max"]
     static let erpKeys = ["url"]
@@ -100,9 +103,79 @@ extension CellDefinition {
             connector = Connector(url: url)
         }
         let report = try top.value["report"].map { try reportSettings($0, reader: reader) } ?? ReportSettings()
+        let opcua = try top.value["opcua"].map { try opcuaSources($0, assets: assets, sensors: sensors, reader: reader) } ?? []
         return CellDefinition(
             id: id, samplePeriod: period, freshness: freshness, assets: assets, sensors: sensors, materials: materials, connector: connector,
-            report: report)
+            report: report, opcua: opcua)
+    }
+
+    /// The `opcua:` section: a list of servers, each with the nodes that feed the cell's sensors.
+    static func opcuaSources(_ node: Node, assets: [Asset], sensors: [String: Sensor], reader: ConfigurationReader) throws -> [OPCUASource] {
+        guard let items = node.sequence, !items.isEmpty else {
+            throw reader.fail(node, "'opcua' must be a list of servers", "write '- endpoint: opc.tcp://plc.local:4840' and its nodes for each")
+        }
+        var sources: [OPCUASource] = []
+        var mapped: [String: Int] = [:]
+        for item in items {
+            if let mapping = item.mapping, mapping["password"] != nil {
+                throw reader.fail(
+                    mapping["password"], "a password does not go in the cell file",
+                    "write 'password_env: <VARIABLE>' or 'password_file: <path>' and keep the password there")
+            }
+            let fields = try reader.mapping(item, allowed: opcuaKeys, context: "an OPC UA server")
+            let endpoint = try reader.string(fields, "endpoint")
+            do { _ = try OPCUAEndpoint(parsing: endpoint) } catch { throw reader.fail(fields.value["endpoint"], error.message) }
+            let user = fields.value["user"]?.scalar?.string
+            let environment = fields.value["password_env"]?.scalar?.string
+            let file = fields.value["password_file"]?.scalar?.string
+            if user != nil, environment == nil, file == nil {
+                throw reader.fail(item, "OPC UA user '\(user ?? "")' needs a password", "add 'password_env: <VARIABLE>' or 'password_file: <path>'")
+            }
+            if user == nil, environment != nil || file != nil {
+                throw reader.fail(item, "a password is given without a user", "add 'user: <name>', or remove the password for anonymous login")
+            }
+            let publishing = try fields.value["publishing_interval"].map { try reader.duration($0, key: "publishing_interval", positive: true) } ?? 1
+            let sampling = try fields.value["sampling_interval"].map { try reader.duration($0, key: "sampling_interval", positive: true) }
+            let nodesNode = try reader.required(fields, "nodes")
+            guard let list = nodesNode.sequence, !list.isEmpty else {
+                throw reader.fail(
+                    nodesNode, "'nodes' must be a list", "write '- {node: ns=2;s=Sensor.Temp, asset: press-01, sensor: temperature}' for each")
+            }
+            var nodes: [OPCUASource.Mapping] = []
+            for entry in list {
+                let entryFields = try reader.mapping(entry, allowed: opcuaNodeKeys, context: "an OPC UA node")
+                let text = try reader.string(entryFields, "node")
+                do { _ = try NodeId(parsing: text) } catch { throw reader.fail(entryFields.value["node"], error.description) }
+                let assetID = try reader.string(entryFields, "asset")
+                let sensor = try reader.string(entryFields, "sensor")
+                guard let asset = assets.first(where: { $0.id == assetID }) else {
+                    throw reader.fail(
+                        entryFields.value["asset"], "node \(text) names asset '\(assetID)', which the cell does not list",
+                        "the cell's assets are \(assets.map(\.id).joined(separator: ", "))")
+                }
+                guard asset.sensors.contains(sensor) else {
+                    throw reader.fail(
+                        entryFields.value["sensor"], "node \(text) names sensor '\(sensor)', which asset '\(assetID)' does not report",
+                        "its sensors are \(asset.sensors.joined(separator: ", "))")
+                }
+                if let unit = entryFields.value["unit"]?.scalar?.string, let expected = sensors[sensor]?.unit, !expected.isEmpty, unit != expected {
+                    throw reader.fail(
+                        entryFields.value["unit"], "node \(text) is in \(unit), but sensor '\(sensor)' is in \(expected)",
+                        "scale the value in the PLC or the server, or fix the sensor's unit")
+                }
+                let key = "\(assetID)/\(sensor)"
+                if let line = mapped[key] {
+                    throw reader.fail(entry, "sensor '\(sensor)' of asset '\(assetID)' is already fed by the node on line \(line)")
+                }
+                mapped[key] = entry.mark?.line ?? 0
+                nodes.append(OPCUASource.Mapping(node: text, asset: assetID, sensor: sensor))
+            }
+            sources.append(
+                OPCUASource(
+                    endpoint: endpoint, user: user, passwordEnvironment: environment, passwordFile: file, publishingInterval: publishing,
+                    samplingInterval: sampling, nodes: nodes))
+        }
+        return sources
     }
 
     /// The `report:` section: objectives, rates and the manual baseline.

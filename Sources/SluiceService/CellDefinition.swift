@@ -52,6 +52,55 @@ public struct CellDefinition: Sendable, Equatable {
         }
     }
 
+    /// An OPC UA server the cell's telemetry is read from, and which of its nodes feed which sensor.
+    public struct OPCUASource: Sendable, Equatable {
+        /// One node feeding one sensor of one asset.
+        public struct Mapping: Sendable, Equatable {
+            /// The node, in OPC UA's text form (`ns=2;s=Sensor.Temp`).
+            public var node: String
+            /// The asset.
+            public var asset: String
+            /// The sensor.
+            public var sensor: String
+
+            /// A mapping.
+            public init(node: String, asset: String, sensor: String) {
+                self.node = node
+                self.asset = asset
+                self.sensor = sensor
+            }
+        }
+
+        /// The endpoint, `opc.tcp://host[:port][/path]`.
+        public var endpoint: String
+        /// The user, nil for anonymous.
+        public var user: String?
+        /// The environment variable holding the user's password.
+        public var passwordEnvironment: String?
+        /// The file holding the user's password.
+        public var passwordFile: String?
+        /// How often the server sends what changed, in seconds.
+        public var publishingInterval: TimeInterval
+        /// How often the server samples each node, in seconds (nil: the publishing interval).
+        public var samplingInterval: TimeInterval?
+        /// The nodes.
+        public var nodes: [Mapping]
+
+        /// A source.
+        public init(
+            endpoint: String, user: String? = nil, passwordEnvironment: String? = nil, passwordFile: String? = nil,
+            publishingInterval: TimeInterval = 1, samplingInterval: TimeInterval? = nil, nodes: [Mapping]
+        ) {
+            self.endpoint = endpoint
+            self.user = user
+            self.passwordEnvironment = passwordEnvironment
+            self.passwordFile = passwordFile
+            self.publishingInterval = publishingInterval
+            self.samplingInterval = samplingInterval
+            self.nodes = nodes
+        }
+    }
+
     /// The cell's id.
     public var id: String
     /// How often assets are expected to report.
@@ -68,11 +117,13 @@ public struct CellDefinition: Sendable, Equatable {
     public var connector: Connector?
     /// What the sponsor's report compares the cell against.
     public var report: ReportSettings
+    /// OPC UA servers the cell's telemetry is read from.
+    public var opcua: [OPCUASource]
 
     /// A cell.
     public init(
         id: String, samplePeriod: TimeInterval = 1, freshness: TimeInterval? = nil, assets: [Asset], sensors: [String: Sensor],
-        materials: [MaterialState] = [], connector: Connector? = nil, report: ReportSettings = ReportSettings()
+        materials: [MaterialState] = [], connector: Connector? = nil, report: ReportSettings = ReportSettings(), opcua: [OPCUASource] = []
     ) {
         self.id = id
         self.samplePeriod = samplePeriod
@@ -82,5 +133,6 @@ public struct CellDefinition: Sendable, Equatable {
         self.materials = materials
         self.connector = connector
         self.report = report
+        self.opcua = opcua
     }
 }

@@ -172,10 +172,12 @@ struct OPCUAWatchCommand: AsyncParsableCommand {
                     printError("warning: \(item.nodeId) cannot be watched: \(item.status)")
                 }
                 var seen = 0
-                for await change in subscription.changes {
-                    print(Self.line(change.nodeId, change.value))
-                    seen += 1
-                    if limit > 0, seen >= limit { break }
+                watching: for await changes in subscription.changes {
+                    for change in changes {
+                        print(Self.line(change.nodeId, change.value))
+                        seen += 1
+                        if limit > 0, seen >= limit { break watching }
+                    }
                 }
             }
         }

@@ -56,7 +56,7 @@ struct GateDefinitionTests {
         #expect(try #require(error("gate: g\ncell: c\naction: a\n")).message == "missing 'model'")
         #expect(try #require(error(minimal + "debounce: often\n")).message.contains("'debounce' must be a whole number"))
         #expect(try #require(error(minimal + "flag: maybe\n")).message.contains("on or off"))
-        #expect(try #require(error(minimal + "silent_period: soon\n")).message.contains("duration such as 30m"))
+        #expect(try #require(error(minimal + "silent_period: soon\n")).message.contains("duration such as 500ms, 30m"))
         #expect(try #require(error(minimal + "minimum_coverage: 1.5\n")).message.contains("share between 0 and 1"))
         #expect(try #require(error("gate: [unclosed\n")).message.hasPrefix("not valid YAML"))
         #expect(try #require(error("")).message == "the file is empty")

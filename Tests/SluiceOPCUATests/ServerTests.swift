@@ -66,12 +66,14 @@ struct ServerTests {
             #expect(subscription.items.allSatisfy { $0.status.isGood })
             var counts: [UInt32] = []
             var others = Set<NodeId>()
-            for await change in subscription.changes {
-                if change.nodeId == nodes[0], case .uint32(let n) = change.value.value {
-                    #expect(change.value.sourceTimestamp?.isSet == true)
-                    counts.append(n)
-                } else {
-                    others.insert(change.nodeId)
+            for await changes in subscription.changes {
+                for change in changes {
+                    if change.nodeId == nodes[0], case .uint32(let n) = change.value.value {
+                        #expect(change.value.sourceTimestamp?.isSet == true)
+                        counts.append(n)
+                    } else {
+                        others.insert(change.nodeId)
+                    }
                 }
                 if counts.count >= 30 { break }
             }
@@ -93,8 +95,8 @@ struct ServerTests {
                 [try NodeId(parsing: "ns=2;s=Cell.Counter")], publishingInterval: 100, samplingInterval: 50)
             var counts: [UInt32] = []
             let until = Date().addingTimeInterval(13)
-            for await change in subscription.changes {
-                if case .uint32(let n) = change.value.value { counts.append(n) }
+            for await changes in subscription.changes {
+                for case .uint32(let n) in changes.map(\.value.value) { counts.append(n) }
                 if Date() > until { break }
             }
             return (counts, await session.channelRenewals)

@@ -20,8 +20,8 @@ public struct OPCUASubscription: Sendable {
     public var publishingInterval: Double
     /// The result of each monitored item, in the order asked.
     public var items: [MonitoredItem]
-    /// Every value change, in order; it ends when the session does.
-    public var changes: AsyncStream<OPCUAValueChange>
+    /// The value changes of each notification message, in order; it ends when the session does.
+    public var changes: AsyncStream<[OPCUAValueChange]>
 }
 
 /// A monitored item as the server created it.
@@ -62,7 +62,7 @@ public actor OPCUASession {
     public nonisolated let sessionTimeout: Double
 
     private struct SubscriptionState {
-        var continuation: AsyncStream<OPCUAValueChange>.Continuation
+        var continuation: AsyncStream<[OPCUAValueChange]>.Continuation
         var nodes: [UInt32: NodeId]
         var lastSequence: UInt32?
         var publishingInterval: Double
@@ -219,7 +219,7 @@ public actor OPCUASession {
         let created = try await channel.call(
             CreateSubscriptionRequest(publishingInterval: publishingInterval, lifetimeCount: keepAlive * 6, maxKeepAliveCount: keepAlive),
             authenticationToken: authenticationToken, timeout: configuration.requestTimeout, service: "CreateSubscription")
-        let (changes, continuation) = AsyncStream.makeStream(of: OPCUAValueChange.self)
+        let (changes, continuation) = AsyncStream.makeStream(of: [OPCUAValueChange].self)
         var state = SubscriptionState(
             continuation: continuation, nodes: [:], lastSequence: nil, publishingInterval: created.revisedPublishingInterval,
             keepAliveCount: created.revisedMaxKeepAliveCount)
@@ -295,7 +295,14 @@ public actor OPCUASession {
                     PublishRequest(acknowledgements: acks), authenticationToken: authenticationToken, timeout: timeout, service: "Publish",
                     isPublish: true)
             } catch let error as OPCUAError {
-                if error.code == .timeout { continue }
+                if error.code == .timeout, !closed {
+                    // The server holds a Publish request for at most one keep-alive period: no answer in twice
+                    // that means the connection is gone even if TCP has not noticed.
+                    await channel.abandon(
+                        OPCUAError(.timeout, "the server answered no Publish request within \(timeout): the connection is taken as lost"))
+                    finishAll()
+                    return
+                }
                 if error.code == .serviceFault, error.status?.code == StatusCode.badTooManyPublishRequests.code {
                     try? await Task.sleep(for: .milliseconds(100))
                     continue
@@ -358,14 +365,17 @@ public actor OPCUASession {
     private func deliver(_ message: NotificationMessage, subscription id: UInt32) {
         guard let state = subscriptions[id] else { return }
         statistics.messages += 1
+        var changed: [OPCUAValueChange] = []
+        defer { if !changed.isEmpty { state.continuation.yield(changed) } }
         for data in message.notificationData {
             do {
                 if let changes = try data.decode(DataChangeNotification.self, typeId: DataChangeNotification.encodingId) {
+                    changed.reserveCapacity(changes.monitoredItems.count)
                     for item in changes.monitoredItems {
                         guard let node = state.nodes[item.clientHandle] else { continue }
-                        statistics.valueChanges += 1
-                        state.continuation.yield(OPCUAValueChange(nodeId: node, value: item.value, sequenceNumber: message.sequenceNumber))
+                        changed.append(OPCUAValueChange(nodeId: node, value: item.value, sequenceNumber: message.sequenceNumber))
                     }
+                    statistics.valueChanges += changes.monitoredItems.count
                 } else if let status = try data.decode(StatusChangeNotification.self, typeId: StatusChangeNotification.encodingId),
                     status.status.isBad
                 {

@@ -124,6 +124,9 @@ actor SecureChannel {
         publishContinuation.finish()
     }
 
+    /// Gives the connection up: every waiting request fails with `error`, and so does everything sent later.
+    func abandon(_ error: OPCUAError) { fail(error) }
+
     /// Why the channel is no longer usable, if it is not.
     var closedReason: OPCUAError? { failure }
 
