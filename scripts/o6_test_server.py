@@ -26,8 +26,9 @@ What o6 (open62541) decides, not this script:
     certificate the None endpoint's user token policy asks for it encrypted with Basic256Sha256, and a
     plain-text one is refused (BadIdentityTokenInvalid). A wrong password gives BadUserAccessDenied.
   - It listens on all IPv4 interfaces whatever --host says (o6 does not expose the listen address).
-  - o6 without a license runs in "script mode": the process ends by itself after 10 minutes (it says so on
-    stderr at import). Keep every test or bench that uses it shorter than that.
+  - o6 without a license runs in "script mode": 600 s after import it prints "Trial period ended" on stderr
+    and exits with status 1, with no cleanup. So this script stops by itself cleanly 590 s after import,
+    printing {"stopped": true, "counter": …, "reason": "o6 script mode"}. Keep each run shorter than that.
   - o6 prints a banner on stdout when imported and when a server starts; this script sends the library's
     stdout to stderr, so stdout carries only the two JSON lines.
   - Namespace 2 is registered through o6.ns.register plus the __NAMESPACES__ attribute that
@@ -43,6 +44,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 
@@ -50,7 +52,7 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description="OPC UA test server (o6, open62541) for Sluice's OPC UA client tests and benches. "
         "Prints one JSON line when ready and one when stopped (SIGTERM/SIGINT). Unlicensed o6 stops "
-        "by itself after 10 minutes.")
+        "by itself after 590 s (o6 script mode).")
     parser.add_argument("--port", type=int, required=True, help="TCP port to listen on (all interfaces)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="host name put in the printed endpoint (o6 listens on all interfaces)")
@@ -80,6 +82,7 @@ _json_out = os.fdopen(os.dup(1), "w", buffering=1)
 os.dup2(2, 1)
 sys.stdout = sys.stderr
 
+LIMIT = time.monotonic() + 590  # o6 script mode ends the process 600 s after import
 import o6  # noqa: E402
 import o6.ns.ns0 as ns0  # noqa: E402
 
@@ -194,9 +197,13 @@ async def run(args):
               "namespaceUri": NAMESPACE_URI, "applicationUri": APPLICATION_URI, "security": args.security})
 
         tick = 0
+        reason = None
         next_at = loop.time()
         while not stop.is_set():
             next_at += args.period
+            if time.monotonic() >= LIMIT:
+                reason = "o6 script mode"
+                break
             try:
                 await asyncio.wait_for(stop.wait(), max(0.0, next_at - loop.time()))
                 break
@@ -211,7 +218,7 @@ async def run(args):
             for nid, kind, make, i in variables:
                 batch[nid] = o6.DataValue(kind(make(tick, i, now)), sourceTimestamp=now)
             await server.write(batch)
-    emit({"stopped": True, "counter": tick})
+    emit({"stopped": True, "counter": tick, **({"reason": reason} if reason else {})})
 
 
 if __name__ == "__main__":
