@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOPosix
 
 /// Connects to an OPC UA server and runs a session on it.
@@ -92,6 +92,7 @@ public enum OPCUAClient {
             let channel = SecureChannel(outbound: outbound, eventLoop: eventLoop, limits: limits, logger: logger)
             return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
                 group.addTask { await channel.run(inbound) }
+                group.addTask { await channel.runWriter() }
                 defer { group.cancelAll() }
                 _ = try await channel.hello(endpointURL: configuration.endpoint, timeout: configuration.requestTimeout)
                 let requestedLifetime = UInt32(clamping: configuration.tokenLifetime.components.seconds * 1000)
@@ -114,6 +115,13 @@ public enum OPCUAClient {
                 }
             }
         }
+    }
+
+    /// Decodes a response message body (its encoding id, then the response) as a session does, turning a
+    /// ServiceFault or a Bad service result into an ``OPCUAError``; for tools and benches that hold
+    /// recorded responses.
+    public static func decodeResponse<R: ServiceResponse>(_: R.Type, from body: ByteBuffer) throws -> R {
+        try SecureChannel.decode(R.self, from: body, service: "\(R.self)")
     }
 
     /// Why a TCP connection failed, in words.

@@ -9,7 +9,7 @@ import NIOCore
 actor SecureChannel {
     static let policyNone = "http://opcfoundation.org/UA/SecurityPolicy#None"
 
-    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private nonisolated let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private let eventLoop: any EventLoop
     private let logger: Logger
     let ownLimits: TransportLimits
@@ -25,6 +25,11 @@ actor SecureChannel {
     private var requestHandle: UInt32 = 0
     private var lastServerSequence: UInt32?
     private var failure: OPCUAError?
+    /// Chunks to send, in the order their sequence numbers were given.
+    private nonisolated let writes: AsyncStream<[ByteBuffer]>
+    private let writeContinuation: AsyncStream<[ByteBuffer]>.Continuation
+    /// Completed when the writer has sent everything queued.
+    private nonisolated let drained: EventLoopPromise<Void>
     /// Publish response bodies in arrival order.
     nonisolated let publishResponses: AsyncStream<ByteBuffer>
     private let publishContinuation: AsyncStream<ByteBuffer>.Continuation
@@ -36,6 +41,8 @@ actor SecureChannel {
         ownLimits = limits
         assembler = ChunkAssembler(limits: limits)
         (publishResponses, publishContinuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        (writes, writeContinuation) = AsyncStream.makeStream(of: [ByteBuffer].self)
+        drained = eventLoop.makePromise(of: Void.self)
     }
 
     /// How many times the token was renewed.
@@ -122,6 +129,7 @@ actor SecureChannel {
         for (_, entry) in pending { entry.promise.fail(error) }
         pending = [:]
         publishContinuation.finish()
+        writeContinuation.finish()
     }
 
     /// Gives the connection up: every waiting request fails with `error`, and so does everything sent later.
@@ -136,7 +144,7 @@ actor SecureChannel {
     func hello(endpointURL: String, timeout: Duration) async throws -> TransportLimits {
         let promise = eventLoop.makePromise(of: AcknowledgeMessage.self)
         acknowledge = promise
-        try await write([HelloMessage(limits: ownLimits, endpointURL: endpointURL).encoded()])
+        try write([HelloMessage(limits: ownLimits, endpointURL: endpointURL).encoded()])
         let ack = try await awaiting(promise, timeout: timeout, what: "the server's Acknowledge")
         writer = ChunkWriter(peer: ack.limits)
         return ack.limits
@@ -154,7 +162,7 @@ actor SecureChannel {
         let chunk = writer.open(
             channelId: channelId, policy: Self.policyNone, sequenceNumber: nextSequenceNumber(), requestId: id,
             body: Self.body(of: request))
-        try await write([chunk])
+        try write([chunk])
         let body = try await awaiting(promise, timeout: timeout, what: "OpenSecureChannel", requestId: id)
         let response = try Self.decode(OpenSecureChannelResponse.self, from: body, service: "OpenSecureChannel")
         if renew {
@@ -187,7 +195,7 @@ actor SecureChannel {
             nextSequenceNumber: { nextSequenceNumber() })
         let promise = eventLoop.makePromise(of: ByteBuffer.self)
         pending[id] = (promise, isPublish)
-        try await write(chunks)
+        try write(chunks)
         let body = try await awaiting(promise, timeout: timeout, what: service, requestId: id)
         return try Self.decode(R.Response.self, from: body, service: service)
     }
@@ -201,16 +209,30 @@ actor SecureChannel {
             type: .close, channelId: channelId, tokenId: token.tokenId, requestId: nextRequestId(), body: Self.body(of: request),
             nextSequenceNumber: { nextSequenceNumber() })
         {
-            try? await write(chunks)
+            try? write(chunks)
         }
+        // Let the writer send it before the connection closes.
+        writeContinuation.finish()
+        _ = try? await awaiting(drained, timeout: .seconds(2), what: "sending CloseSecureChannel")
     }
 
-    private func write(_ chunks: [ByteBuffer]) async throws {
+    /// Queues `chunks` for the writer. Sequence numbers are given out in this actor without a suspension
+    /// between numbering and queueing, and one writer sends the queue in order, so the server sees them rise.
+    private func write(_ chunks: [ByteBuffer]) throws {
         if let failure { throw failure }
-        do {
-            try await outbound.write(contentsOf: chunks)
-        } catch {
-            throw OPCUAError(.connectionClosed, "cannot send to the server: \(error)")
+        writeContinuation.yield(chunks)
+    }
+
+    /// Sends the queued chunks in order until the connection ends.
+    nonisolated func runWriter() async {
+        defer { drained.succeed() }
+        for await chunks in writes {
+            do {
+                try await outbound.write(contentsOf: chunks)
+            } catch {
+                await abandon(OPCUAError(.connectionClosed, "cannot send to the server: \(error)"))
+                return
+            }
         }
     }
 
