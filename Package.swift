@@ -144,6 +144,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzz target of the OPC UA client's inbound path: libFuzzer's entry when built by
+        // scripts/fuzz-opcua.sh, otherwise a replayer of saved inputs.
+        .executableTarget(
+            name: "OPCUAFuzzInbound",
+            dependencies: ["SluiceOPCUA", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/OPCUAFuzzInbound",
+            swiftSettings: swiftSettings
+        ),
         // The decision service: ingest, twin state, the pipeline to soft actions, decisions, dispatch, audit, tokens.
         .target(
             name: "SluiceService",

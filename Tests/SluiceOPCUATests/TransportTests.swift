@@ -123,3 +123,50 @@ struct TransportTests {
         #expect(throws: OPCUAError.self) { try OPCUAEndpoint(parsing: text) }
     }
 }
+
+@Suite("The client's inbound state: channel, token and sequence checks")
+struct InboundMessagesTests {
+    private func chunk(channel: UInt32 = 1, token: UInt32 = 1, sequence: UInt32, requestId: UInt32 = 1, final: Bool = true) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeString(final ? "MSGF" : "MSGC")
+        buffer.writeUA(UInt32(24 + 2))
+        buffer.writeUA(channel)
+        buffer.writeUA(token)
+        buffer.writeUA(sequence)
+        buffer.writeUA(requestId)
+        buffer.writeBytes([7, 8])
+        return buffer
+    }
+
+    @Test("messages of the open channel, under its current or previous token, in sequence, pass")
+    func inSequence() throws {
+        var inbound = InboundMessages(limits: .client)
+        inbound.opened(channelId: 1, tokenId: 1)
+        #expect(try inbound.receive(chunk(sequence: 5, final: false)) == .incomplete)
+        #expect(try inbound.receive(chunk(sequence: 6)) == .message(requestId: 1, body: ByteBuffer(bytes: [7, 8, 7, 8])))
+        inbound.opened(channelId: 1, tokenId: 2)
+        #expect(try inbound.receive(chunk(token: 1, sequence: 7, requestId: 2)) == .message(requestId: 2, body: ByteBuffer(bytes: [7, 8])))
+        #expect(try inbound.receive(chunk(token: 2, sequence: 8, requestId: 3)) == .message(requestId: 3, body: ByteBuffer(bytes: [7, 8])))
+    }
+
+    @Test("another channel, an unknown token, a sequence jump and a Hello from the server end the connection")
+    func violations() {
+        func fresh() -> InboundMessages {
+            var inbound = InboundMessages(limits: .client)
+            inbound.opened(channelId: 1, tokenId: 1)
+            return inbound
+        }
+        var other = fresh()
+        #expect(throws: OPCUAError.self) { try other.receive(chunk(channel: 2, sequence: 1)) }
+        var token = fresh()
+        #expect(throws: OPCUAError.self) { try token.receive(chunk(token: 9, sequence: 1)) }
+        var jump = fresh()
+        _ = try? jump.receive(chunk(sequence: 1))
+        let error = #expect(throws: OPCUAError.self) { try jump.receive(chunk(sequence: 3)) }
+        #expect(error?.message.contains("jumped from 1 to 3") == true)
+        var hello = fresh()
+        var message = ByteBuffer(bytes: Array("HELF".utf8))
+        message.writeUA(UInt32(8))
+        #expect(throws: OPCUAError.self) { try hello.receive(message) }
+    }
+}

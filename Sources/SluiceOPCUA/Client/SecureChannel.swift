@@ -14,16 +14,14 @@ actor SecureChannel {
     private let logger: Logger
     let ownLimits: TransportLimits
     private var writer = ChunkWriter(peer: .client)
-    private var assembler: ChunkAssembler
-    private var acknowledge: EventLoopPromise<AcknowledgeMessage>?
+    private var inbound: InboundMessages
+    private var acknowledge: EventLoopPromise<TransportLimits>?
     private var pending: [UInt32: (promise: EventLoopPromise<ByteBuffer>, isPublish: Bool)] = [:]
     private var channelId: UInt32 = 0
     private var token: ChannelSecurityToken?
-    private var previousTokenId: UInt32?
     private var sequenceNumber: UInt32 = 0
     private var requestId: UInt32 = 0
     private var requestHandle: UInt32 = 0
-    private var lastServerSequence: UInt32?
     private var failure: OPCUAError?
     /// Chunks to send, in the order their sequence numbers were given.
     private nonisolated let writes: AsyncStream<[ByteBuffer]>
@@ -39,7 +37,7 @@ actor SecureChannel {
         self.eventLoop = eventLoop
         self.logger = logger
         ownLimits = limits
-        assembler = ChunkAssembler(limits: limits)
+        inbound = InboundMessages(limits: limits)
         (publishResponses, publishContinuation) = AsyncStream.makeStream(of: ByteBuffer.self)
         (writes, writeContinuation) = AsyncStream.makeStream(of: [ByteBuffer].self)
         drained = eventLoop.makePromise(of: Void.self)
@@ -72,53 +70,24 @@ actor SecureChannel {
     }
 
     private func receive(_ frame: ByteBuffer) throws {
-        var reader = OPCUAReader(frame)
-        let header = try MessageHeader(from: &reader)
-        switch header.type {
-        case .acknowledge:
+        switch try inbound.receive(frame) {
+        case .acknowledge(let limits):
             guard let promise = acknowledge else { throw OPCUAError(.protocolViolation, "the server sent an Acknowledge that was not asked for") }
             acknowledge = nil
-            promise.succeed(try AcknowledgeMessage(from: &reader))
-        case .error:
-            let error = try ErrorMessage(from: &reader)
-            throw OPCUAError(.serverError, "the server ended the connection: \(error.reason ?? error.error.name)", status: error.error)
-        case .open, .message, .close:
-            let chunk = try SecureChunk(frame: frame)
-            try check(chunk)
-            switch try assembler.add(chunk) {
-            case .incomplete: break
-            case .message(let id, let body):
-                guard let entry = pending.removeValue(forKey: id) else {
-                    logger.debug("OPC UA: a response to request \(id) arrived after its caller stopped waiting")
-                    return
-                }
-                if entry.isPublish { publishContinuation.yield(body) }
-                entry.promise.succeed(body)
-            case .aborted(let id, let status, let reason):
-                pending.removeValue(forKey: id)?.promise.fail(
-                    OPCUAError(.serverError, "the server aborted its response: \(reason ?? status.name)", status: status))
+            promise.succeed(limits)
+        case .incomplete:
+            break
+        case .message(let id, let body):
+            guard let entry = pending.removeValue(forKey: id) else {
+                logger.debug("OPC UA: a response to request \(id) arrived after its caller stopped waiting")
+                return
             }
-        case .hello, .reverseHello:
-            throw OPCUAError(.protocolViolation, "the server sent a \(header.type.rawValue) message, which only clients send")
+            if entry.isPublish { publishContinuation.yield(body) }
+            entry.promise.succeed(body)
+        case .aborted(let id, let status, let reason):
+            pending.removeValue(forKey: id)?.promise.fail(
+                OPCUAError(.serverError, "the server aborted its response: \(reason ?? status.name)", status: status))
         }
-    }
-
-    /// Checks that a chunk belongs to this channel, names a token it has, and follows the server's previous
-    /// sequence number.
-    private func check(_ chunk: SecureChunk) throws {
-        if channelId != 0, chunk.channelId != channelId {
-            throw OPCUAError(.protocolViolation, "the server sent a message for secure channel \(chunk.channelId), not \(channelId)")
-        }
-        if chunk.header.type != .open, let token, chunk.tokenId != token.tokenId, chunk.tokenId != previousTokenId {
-            throw OPCUAError(.protocolViolation, "the server used token \(chunk.tokenId), which this channel was not given")
-        }
-        if let last = lastServerSequence {
-            let expected = last >= UInt32.max - 1024 ? nil : last &+ 1
-            if let expected, chunk.sequenceNumber != expected {
-                throw OPCUAError(.protocolViolation, "the server's sequence number jumped from \(last) to \(chunk.sequenceNumber)")
-            }
-        }
-        lastServerSequence = chunk.sequenceNumber
     }
 
     /// Fails every waiting request with `error`, and everything sent later.
@@ -142,12 +111,12 @@ actor SecureChannel {
 
     /// Sends Hello and waits for the server's Acknowledge, whose limits bound what this side sends.
     func hello(endpointURL: String, timeout: Duration) async throws -> TransportLimits {
-        let promise = eventLoop.makePromise(of: AcknowledgeMessage.self)
+        let promise = eventLoop.makePromise(of: TransportLimits.self)
         acknowledge = promise
         try write([HelloMessage(limits: ownLimits, endpointURL: endpointURL).encoded()])
-        let ack = try await awaiting(promise, timeout: timeout, what: "the server's Acknowledge")
-        writer = ChunkWriter(peer: ack.limits)
-        return ack.limits
+        let limits = try await awaiting(promise, timeout: timeout, what: "the server's Acknowledge")
+        writer = ChunkWriter(peer: limits)
+        return limits
     }
 
     /// Opens the channel (or renews its token) with security None.
@@ -165,12 +134,10 @@ actor SecureChannel {
         try write([chunk])
         let body = try await awaiting(promise, timeout: timeout, what: "OpenSecureChannel", requestId: id)
         let response = try Self.decode(OpenSecureChannelResponse.self, from: body, service: "OpenSecureChannel")
-        if renew {
-            previousTokenId = token?.tokenId
-            renewals += 1
-        }
+        if renew { renewals += 1 }
         channelId = response.securityToken.channelId
         token = response.securityToken
+        inbound.opened(channelId: channelId, tokenId: response.securityToken.tokenId)
         logger.debug(
             "OPC UA: secure channel \(channelId) \(renew ? "renewed" : "opened"), token \(response.securityToken.tokenId) for \(response.securityToken.revisedLifetime) ms"
         )

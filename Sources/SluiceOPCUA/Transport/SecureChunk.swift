@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// One chunk of a secure conversation message (OPN, MSG, CLO), its headers read (Part 6, 6.7.2).
 struct SecureChunk {
@@ -148,11 +148,17 @@ struct ChunkWriter {
 
 /// Splits the byte stream into whole UA TCP messages, refusing any whose header claims more than this
 /// side's receive buffer or less than a header.
-struct MessageFramer: NIOSingleStepByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-    let maximumSize: Int
+public struct MessageFramer: NIOSingleStepByteToMessageDecoder {
+    /// A whole message.
+    public typealias InboundOut = ByteBuffer
+    /// The largest message accepted: this side's receive buffer.
+    public let maximumSize: Int
 
-    func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
+    /// A framer accepting messages up to `maximumSize` bytes.
+    public init(maximumSize: Int) { self.maximumSize = maximumSize }
+
+    /// The next whole message in `buffer`, nil when it is not all there yet.
+    public func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
         guard buffer.readableBytes >= MessageHeader.size else { return nil }
         guard let size = buffer.getInteger(at: buffer.readerIndex + 4, endianness: .little, as: UInt32.self) else { return nil }
         guard size >= UInt32(MessageHeader.size) else {
@@ -164,5 +170,6 @@ struct MessageFramer: NIOSingleStepByteToMessageDecoder {
         return buffer.readSlice(length: Int(size))
     }
 
-    func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? { try decode(buffer: &buffer) }
+    /// The same at the end of the stream.
+    public func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? { try decode(buffer: &buffer) }
 }

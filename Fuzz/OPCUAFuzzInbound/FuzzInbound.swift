@@ -1,0 +1,145 @@
+import Foundation
+import NIOCore
+import SluiceOPCUA
+
+// Fuzz targets for what the OPC UA client reads from a server; any input must end in a value or an error.
+// SLUICE_FUZZ chooses the target:
+// - `chunks` (the default): the byte stream is cut into messages (MessageFramer), and each goes through the
+//   client's inbound state: Acknowledge, Error, chunk headers, reassembly within the limits; whole bodies are
+//   decoded as below;
+// - `messages`: the input is one response body, decoded as every response type the client knows, the data
+//   changes of a Publish response included.
+//
+// Built for libFuzzer by scripts/fuzz-opcua.sh (with -DFUZZING); built normally, it replays the files or
+// folders given on the command line, and `--seeds DIR` writes a seed corpus of valid messages.
+
+/// Whether the input is a response body rather than a byte stream.
+let bodiesOnly = ProcessInfo.processInfo.environment["SLUICE_FUZZ"] == "messages"
+
+/// Runs one input through the client's inbound path.
+func exercise(_ bytes: [UInt8]) {
+    if bodiesOnly { return decodeEveryResponse(ByteBuffer(bytes: bytes)) }
+    var stream = ByteBuffer(bytes: bytes)
+    let limits = TransportLimits(receiveBufferSize: 65_535, sendBufferSize: 65_535, maxMessageSize: 1 << 20, maxChunkCount: 64)
+    let framer = MessageFramer(maximumSize: Int(limits.receiveBufferSize))
+    var inbound = InboundMessages(limits: limits)
+    inbound.opened(channelId: 1, tokenId: 1)
+    while let frame = try? framer.decode(buffer: &stream) {
+        guard let event = try? inbound.receive(frame) else { return }
+        if case .message(_, let body) = event { decodeEveryResponse(body) }
+    }
+}
+
+/// Decodes `body` as every response type; each attempt must return or throw.
+func decodeEveryResponse(_ body: ByteBuffer) {
+    _ = try? OPCUAClient.decodeResponse(OpenSecureChannelResponse.self, from: body)
+    _ = try? OPCUAClient.decodeResponse(GetEndpointsResponse.self, from: body)
+    _ = try? OPCUAClient.decodeResponse(CreateSessionResponse.self, from: body)
+    _ = try? OPCUAClient.decodeResponse(ActivateSessionResponse.self, from: body)
+    _ = try? OPCUAClient.decodeResponse(ReadResponse.self, from: body)
+    _ = try? OPCUAClient.decodeResponse(BrowseResponse.self, from: body)
+    _ = try? OPCUAClient.decodeResponse(CreateSubscriptionResponse.self, from: body)
+    _ = try? OPCUAClient.decodeResponse(CreateMonitoredItemsResponse.self, from: body)
+    _ = try? OPCUAClient.decodeResponse(RepublishResponse.self, from: body)
+    if let publish = try? OPCUAClient.decodeResponse(PublishResponse.self, from: body) {
+        for data in publish.notificationMessage.notificationData {
+            _ = try? data.decode(DataChangeNotification.self, typeId: DataChangeNotification.encodingId)
+            _ = try? data.decode(StatusChangeNotification.self, typeId: StatusChangeNotification.encodingId)
+        }
+    }
+}
+
+#if FUZZING
+    /// libFuzzer's driver, from the toolchain's fuzzer runtime.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func runDriver(
+        _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
+
+    /// The package's executable entry hands over to libFuzzer, which calls back with each input.
+    @main
+    struct Fuzz {
+        static func main() {
+            var argc = CommandLine.argc
+            var argv = CommandLine.unsafeArgv
+            exit(
+                runDriver(&argc, &argv) { data, size in
+                    exercise(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+                    return 0
+                })
+        }
+    }
+#else
+    @main
+    struct Replay {
+        static func main() throws {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.first == "--seeds", arguments.count == 2 {
+                try writeSeeds(to: arguments[1])
+                return
+            }
+            guard !arguments.isEmpty else {
+                print("usage: OPCUAFuzzInbound FILE|FOLDER…   (replays inputs; --seeds DIR writes a seed corpus)")
+                return
+            }
+            var count = 0
+            for path in arguments {
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+                    print("no such file: \(path)")
+                    continue
+                }
+                let files = isFolder.boolValue ? try FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 } : [path]
+                for file in files {
+                    exercise(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+                    count += 1
+                }
+            }
+            print("replayed \(count) inputs without a crash")
+        }
+
+        /// Valid server messages: an Acknowledge, a Publish response in two chunks, an Error.
+        static func writeSeeds(to folder: String) throws {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            var ack = ByteBuffer()
+            ack.writeString("ACKF")
+            ack.writeUA(UInt32(28))
+            for value: UInt32 in [0, 65_535, 65_535, 1 << 20, 64] { ack.writeUA(value) }
+            let now = DateTime.now
+            let changes = DataChangeNotification(
+                monitoredItems: (0..<20).map {
+                    MonitoredItemNotification(
+                        clientHandle: UInt32($0), value: DataValue(value: .double(Double($0)), sourceTimestamp: now, serverTimestamp: now))
+                })
+            var body = ByteBuffer()
+            body.writeUA(NodeId(numeric: PublishResponse.encodingId))
+            body.writeUA(
+                PublishResponse(
+                    subscriptionId: 1,
+                    notificationMessage: NotificationMessage(
+                        sequenceNumber: 1, publishTime: now,
+                        notificationData: [ExtensionObject(encoding: changes, typeId: DataChangeNotification.encodingId)])))
+            var message = ack
+            let half = body.readableBytes / 2
+            for (index, piece) in [body.getSlice(at: 0, length: half)!, body.getSlice(at: half, length: body.readableBytes - half)!].enumerated() {
+                var piece = piece
+                message.writeString(index == 0 ? "MSGC" : "MSGF")
+                message.writeUA(UInt32(24 + piece.readableBytes))
+                message.writeUA(UInt32(1))
+                message.writeUA(UInt32(1))
+                message.writeUA(UInt32(index + 1))
+                message.writeUA(UInt32(7))
+                message.writeBuffer(&piece)
+            }
+            var error = ByteBuffer()
+            error.writeString("ERRF")
+            error.writeUA(UInt32(8 + 4 + 4 + 4))
+            error.writeUA(UInt32(0x8007_0000))
+            error.writeUA(string: "bye!")
+            for (name, buffer) in [("ack", ack), ("publish", message), ("error", error), ("publish-body", body)] {
+                try Data(buffer.readableBytesView).write(to: URL(fileURLWithPath: folder + "/" + name))
+            }
+        }
+    }
+#endif
