@@ -161,6 +161,12 @@ struct HostileInputTests {
         #expect(nodeError?.description.contains("unknown encoding") == true)
         #expect(throws: OPCUADecodingError.self) { try decode(Variant.self, [30]) }
         #expect(throws: OPCUADecodingError.self) { try decode(ExtensionObject.self, [0, 0, 9]) }
+        // Dimensions whose product overflows (found by the fuzzer): 2 elements, dimensions 2^31-1 × 2^31-1 × 8.
+        #expect(throws: OPCUADecodingError.self) {
+            try decode(
+                Variant.self,
+                [0xC3, 2, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 8, 0, 0, 0])
+        }
         // Dimensions that do not multiply to the element count.
         #expect(throws: OPCUADecodingError.self) { try decode(Variant.self, [0xC3, 2, 0, 0, 0, 1, 2, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]) }
     }

@@ -213,8 +213,15 @@ public indirect enum Variant: Sendable, Hashable, CustomStringConvertible, OPCUA
                 let dims = try reader.readArray("a variant's dimensions") { (r: inout OPCUAReader) throws(OPCUADecodingError) in
                     try r.read(Int32.self, "an array dimension")
                 }
-                let product = dims.reduce(1) { $0 * Int(max($1, 0)) }
-                guard dims.allSatisfy({ $0 >= 0 }), product == elements.count else {
+                // The product of hostile dimensions can overflow: it only has to reach the element count.
+                var product = 1
+                var fits = dims.allSatisfy { $0 >= 0 }
+                for d in dims where fits {
+                    let (next, overflow) = product.multipliedReportingOverflow(by: Int(d))
+                    fits = !overflow && next <= elements.count
+                    product = next
+                }
+                guard fits, product == elements.count else {
                     throw OPCUADecodingError("a variant's dimensions \(dims) do not match its \(elements.count) elements")
                 }
                 dimensions = dims
