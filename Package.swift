@@ -29,6 +29,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -133,14 +135,19 @@ let package = Package(
             dependencies: ["CMosquitto"],
             swiftSettings: swiftSettings
         ),
-        // An OPC UA client on SwiftNIO: the binary encoding, UA TCP, secure channels, sessions, browsing, reading and
-        // subscriptions (Parts 4 and 6), with no C and no dependency on the service.
+        // An OPC UA client on SwiftNIO: the binary encoding, UA TCP, secure channels (None, Basic256Sha256 through
+        // swift-crypto and swift-certificates), sessions, browsing, reading and subscriptions (Parts 4 and 6), with no
+        // C of its own and no dependency on the service.
         .target(
             name: "SluiceOPCUA",
             dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings
         ),

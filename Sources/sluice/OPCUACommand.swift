@@ -11,10 +11,16 @@ struct OPCUACommand: AsyncParsableCommand {
             ENDPOINT is the server's URL, opc.tcp://host[:port][/path] (port 4840 when none is given). Nodes are \
             written as OPC UA writes them: ns=2;s=Sensor.Temp, i=85, ns=1;g=<guid>, ns=3;b=<base64>.
 
-            Sluice connects with security None, as anonymous or as --user, whose password comes from the file \
-            --password-file or the environment variable SLUICE_OPCUA_PASSWORD, never from the command line.
+            Security: --security none (the default), sign or sign-and-encrypt, both with SecurityPolicy \
+            Basic256Sha256. These need the client's certificate and key (`sluice opcua certificate` makes them in \
+            --pki) and the server's certificate in <pki>/trusted; a server whose certificate is not there is refused \
+            with its thumbprint, and its certificate saved in <pki>/rejected to move into trusted once checked. \
+            The server in turn must trust <pki>/own/certificate.der.
+
+            Sluice connects as anonymous or as --user, whose password comes from the file --password-file or the \
+            environment variable SLUICE_OPCUA_PASSWORD, never from the command line.
             """,
-        subcommands: [OPCUABrowseCommand.self, OPCUAReadCommand.self, OPCUAWatchCommand.self])
+        subcommands: [OPCUABrowseCommand.self, OPCUAReadCommand.self, OPCUAWatchCommand.self, OPCUACertificateCommand.self])
 }
 
 /// The options every `sluice opcua` command shares: the endpoint and the user.
@@ -23,6 +29,9 @@ struct OPCUAConnectionOptions: ParsableArguments {
     @Option(help: "User name (anonymous when not given).") var user: String?
     @Option(help: "File holding the user's password (else SLUICE_OPCUA_PASSWORD).") var passwordFile: String?
     @Option(help: "Seconds to wait for each answer.") var timeout = 10.0
+    @Option(help: "Message security: none, sign or sign-and-encrypt (Basic256Sha256).") var security = "none"
+    @Option(help: "The folder of the client's certificate (own/), trusted server certificates (trusted/) and rejected ones.")
+    var pki = "pki"
 
     func configuration() throws -> OPCUAClient.Configuration {
         var identity = OPCUAClient.Identity.anonymous
@@ -43,7 +52,18 @@ struct OPCUAConnectionOptions: ParsableArguments {
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
         var configuration = OPCUAClient.Configuration(endpoint: endpoint, identity: identity)
         configuration.requestTimeout = .milliseconds(Int64(timeout * 1000))
+        configuration.security = try Self.security(security, pki: pki)
         return configuration
+    }
+
+    /// The security for `mode` with the certificate, key and trust list under `pki`.
+    static func security(_ mode: String, pki: String) throws -> OPCUAClient.Security {
+        let modes: [String: MessageSecurityMode] = ["none": .none, "sign": .sign, "sign-and-encrypt": .signAndEncrypt]
+        guard let chosen = modes[mode] else { throw ValidationError("--security is none, sign or sign-and-encrypt, not '\(mode)'") }
+        guard chosen != .none else { return OPCUAClient.Security() }
+        let certificate = try ApplicationCertificate(
+            certificateFile: pki + "/own/certificate.der", privateKeyFile: pki + "/own/private-key.pem")
+        return OPCUAClient.Security(mode: chosen, certificate: certificate, trustList: try TrustList(folder: pki + "/trusted"))
     }
 
     static func nodes(_ texts: [String]) throws -> [NodeId] {
@@ -120,6 +140,46 @@ struct OPCUABrowseCommand: AsyncParsableCommand {
     private static func numeric(_ node: NodeId) -> Int {
         if case .numeric(let n) = node.identifier { return Int(n) }
         return 0
+    }
+}
+
+struct OPCUACertificateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certificate",
+        abstract: "Make the client's application instance certificate and private key for secure OPC UA connections.",
+        discussion: """
+            Writes <pki>/own/certificate.der (self-signed, RSA 2048, SHA-256, valid for --years, with the application \
+            URI and the host name as subject alternative names) and <pki>/own/private-key.pem (readable by its owner \
+            only), and creates <pki>/trusted for the servers' certificates. Give certificate.der to the OPC UA server's \
+            administrator to trust. An existing certificate is kept unless --force.
+            """)
+
+    @Option(help: "The PKI folder.") var pki = "pki"
+    @Option(help: "The application URI; servers check that the client announces the one its certificate carries.")
+    var applicationURI = "urn:sluice:opcua-client"
+    @Option(help: "The host name in the certificate.") var host = ProcessInfo.processInfo.hostName
+    @Option(help: "Years of validity.") var years = 5
+    @Flag(help: "Replace an existing certificate and key.") var force = false
+
+    func run() async throws {
+        try await reportingErrors {
+            guard (1...30).contains(years) else { throw ValidationError("--years must be from 1 to 30") }
+            let own = pki + "/own"
+            let certificateFile = own + "/certificate.der"
+            if FileManager.default.fileExists(atPath: certificateFile), !force {
+                let existing = try ApplicationCertificate(certificateFile: certificateFile, privateKeyFile: own + "/private-key.pem")
+                print("kept \(certificateFile) (\(existing.applicationURI), SHA-1 thumbprint \(existing.thumbprint)); --force makes a new one")
+                return
+            }
+            for folder in [own, pki + "/trusted"] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            let certificate = try ApplicationCertificate(applicationURI: applicationURI, commonName: "Sluice", hostName: host, years: years)
+            try certificate.write(certificateFile: certificateFile, privateKeyFile: own + "/private-key.pem")
+            print(
+                """
+                wrote \(certificateFile) and \(own)/private-key.pem: \(applicationURI), host \(host), SHA-1 thumbprint \(certificate.thumbprint)
+                next: have the OPC UA server trust \(certificateFile), and put the server's certificate in \(pki)/trusted
+                """)
+        }
     }
 }
 

@@ -127,4 +127,54 @@ struct ServerTests {
         }
         #expect(closed?.code == .connectionFailed && closed?.message.contains("connection refused") == true, "\(String(describing: closed))")
     }
+
+    @Test(
+        "Basic256Sha256 Sign and SignAndEncrypt: an untrusted server is refused with its thumbprint, a trusted one serves reads, encrypted passwords and subscriptions across token renewals",
+        arguments: [OPCUATestServer.Implementation.asyncua, .open62541], [MessageSecurityMode.sign, .signAndEncrypt])
+    func security(_ implementation: OPCUATestServer.Implementation, _ mode: MessageSecurityMode) async throws {
+        let pki = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-pki-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pki) }
+        for folder in ["own", "trusted", "server-trusts"] {
+            try FileManager.default.createDirectory(atPath: pki + "/" + folder, withIntermediateDirectories: true)
+        }
+        let certificate = try ApplicationCertificate(applicationURI: "urn:sluice:test-client", commonName: "Sluice test", hostName: "localhost")
+        try certificate.write(certificateFile: pki + "/server-trusts/client.der", privateKeyFile: pki + "/own/key.pem")
+        let server = try started(
+            implementation, extra: ["--security", "all", "--trust-dir", pki + "/server-trusts", "--user", "operator:s3cret"])
+        func configuration(_ identity: OPCUAClient.Identity = .anonymous) throws -> OPCUAClient.Configuration {
+            var configuration = OPCUAClient.Configuration(endpoint: server.endpoint, identity: identity)
+            configuration.security = OPCUAClient.Security(mode: mode, certificate: certificate, trustList: try TrustList(folder: pki + "/trusted"))
+            configuration.tokenLifetime = .seconds(4)
+            return configuration
+        }
+        let untrusted = await #expect(throws: OPCUAError.self) { try await OPCUAClient.withSession(try configuration()) { _ in } }
+        #expect(untrusted?.code == .untrustedCertificate, "\(String(describing: untrusted))")
+        let rejected = try FileManager.default.contentsOfDirectory(atPath: pki + "/rejected")
+        #expect(rejected.count == 1 && untrusted?.message.contains(String(rejected[0].dropLast(4))) == true)
+        try FileManager.default.moveItem(atPath: pki + "/rejected/" + rejected[0], toPath: pki + "/trusted/" + rejected[0])
+
+        let (counts, renewals) = try await OPCUAClient.withSession(try configuration()) { session in
+            #expect(session.endpoint.mode == mode)
+            let subscription = try await session.subscribe(
+                [try NodeId(parsing: "ns=2;s=Cell.Counter")], publishingInterval: 100, samplingInterval: 50)
+            var counts: [UInt32] = []
+            let until = Date().addingTimeInterval(7)
+            for await changes in subscription.changes {
+                for case .uint32(let n) in changes.map(\.value.value) { counts.append(n) }
+                if Date() > until { break }
+            }
+            return (counts, await session.channelRenewals)
+        }
+        #expect(renewals >= 2, "4 s tokens renewed at 3 and 6 s, each with new keys")
+        #expect(counts.count > 40 && zip(counts.dropFirst(), counts).allSatisfy { $0 == $1 + 1 }, "\(counts)")
+
+        let values = try await OPCUAClient.withSession(try configuration(.userName("operator", password: "s3cret"))) {
+            try await $0.read([try NodeId(parsing: "ns=2;s=Sensor.Temp")])
+        }
+        #expect(values[0].status.isGood)
+        let wrong = await #expect(throws: OPCUAError.self) {
+            try await OPCUAClient.withSession(try configuration(.userName("operator", password: "guess"))) { _ in }
+        }
+        #expect(wrong?.code == .accessDenied)
+    }
 }

@@ -45,6 +45,8 @@ public enum OPCUAClient {
         public var tokenLifetime: Duration
         /// This side's UA TCP limits.
         public var limits: TransportLimits
+        /// How messages are protected: None by default.
+        public var security: Security
 
         /// A configuration with Sluice's defaults: anonymous, 10 s requests, 5 s to connect, 2-minute
         /// sessions, 10-minute tokens.
@@ -59,14 +61,92 @@ public enum OPCUAClient {
             sessionTimeout = .seconds(120)
             tokenLifetime = .seconds(600)
             limits = .client
+            security = Security()
         }
     }
 
-    /// Connects, opens a secure channel (security None), creates and activates a session, runs `body`
-    /// with it, and closes the session and the channel however `body` ends.
+    /// Message security: the mode, and for Sign or SignAndEncrypt (SecurityPolicy Basic256Sha256) the
+    /// client's certificate and the server certificates it trusts.
+    public struct Security: Sendable {
+        /// None, Sign or SignAndEncrypt.
+        public var mode: MessageSecurityMode
+        /// The client's application instance certificate and key.
+        public var certificate: ApplicationCertificate?
+        /// The server certificates trusted.
+        public var trustList: TrustList?
+
+        /// Security None.
+        public init() { mode = .none }
+
+        /// Basic256Sha256 in `mode`, with `certificate` and `trustList`.
+        public init(mode: MessageSecurityMode, certificate: ApplicationCertificate, trustList: TrustList) {
+            self.mode = mode
+            self.certificate = certificate
+            self.trustList = trustList
+        }
+    }
+
+    /// Connects, opens a secure channel, creates and activates a session, runs `body` with it, and closes
+    /// the session and the channel however `body` ends.
+    ///
+    /// With security, a first connection with security None asks the server for its endpoints (GetEndpoints,
+    /// which servers answer without security), picks the Basic256Sha256 endpoint of the mode asked for,
+    /// checks the server's certificate against the trust list, and a second connection opens the secure
+    /// channel the session runs on.
     public static func withSession<T: Sendable>(
         _ configuration: Configuration, logger: Logger = Logger(label: "sluice.opcua"),
         _ body: (OPCUASession) async throws -> T
+    ) async throws -> T {
+        var security: ChannelSecurity?
+        var endpoint: EndpointDescription?
+        if configuration.security.mode != .none {
+            guard let certificate = configuration.security.certificate, let trustList = configuration.security.trustList else {
+                throw OPCUAError(
+                    .securityConfiguration, "security \(configuration.security.mode) needs the client's certificate and key and a trust list folder")
+            }
+            let endpoints = try await withChannel(configuration, security: nil, logger: logger) { channel in
+                try await channel.call(
+                    GetEndpointsRequest(endpointURL: configuration.endpoint), authenticationToken: .null, timeout: configuration.requestTimeout,
+                    service: "GetEndpoints")
+            }.endpoints
+            guard let chosen = endpoints.first(where: { $0.mode == configuration.security.mode && $0.securityPolicyURI == ChannelSecurity.policyURI })
+            else {
+                throw OPCUAError(
+                    .unsupportedEndpoint,
+                    "the server at \(configuration.endpoint) offers no Basic256Sha256 endpoint in mode \(configuration.security.mode); it offers: "
+                        + OPCUASession.describe(endpoints))
+            }
+            guard let serverCertificate = chosen.serverCertificate, !serverCertificate.isEmpty else {
+                throw OPCUAError(.securityCheckFailed, "the server's secure endpoint carries no certificate")
+            }
+            try trustList.check(serverCertificate, endpoint: configuration.endpoint)
+            security = ChannelSecurity(mode: configuration.security.mode, local: certificate, remote: try RemoteKey(certificate: serverCertificate))
+            endpoint = chosen
+        }
+        return try await withChannel(configuration, security: security, logger: logger) { channel in
+            let session = try await OPCUASession.create(on: channel, configuration: configuration, endpoint: endpoint, logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+                group.addTask { await session.processPublishResponses() }
+                group.addTask { await session.keepPublishing() }
+                defer { group.cancelAll() }
+                do {
+                    let result = try await body(session)
+                    // A connection that broke under the body (its streams of changes simply ended) is an error.
+                    if let failure = await channel.closedReason { throw failure }
+                    await session.close()
+                    return result
+                } catch {
+                    await session.close()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Connects, says Hello, opens a secure channel with `security` (None when nil), keeps its token
+    /// renewed, runs `body` and closes the channel.
+    static func withChannel<T: Sendable>(
+        _ configuration: Configuration, security: ChannelSecurity?, logger: Logger, _ body: (SecureChannel) async throws -> T
     ) async throws -> T {
         let endpoint = try OPCUAEndpoint(parsing: configuration.endpoint)
         let limits = configuration.limits
@@ -89,7 +169,7 @@ public enum OPCUAClient {
         }
         let eventLoop = connection.channel.eventLoop
         return try await connection.executeThenClose { inbound, outbound in
-            let channel = SecureChannel(outbound: outbound, eventLoop: eventLoop, limits: limits, logger: logger)
+            let channel = SecureChannel(outbound: outbound, eventLoop: eventLoop, limits: limits, security: security, logger: logger)
             return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
                 group.addTask { await channel.run(inbound) }
                 group.addTask { await channel.runWriter() }
@@ -98,18 +178,11 @@ public enum OPCUAClient {
                 let requestedLifetime = UInt32(clamping: configuration.tokenLifetime.components.seconds * 1000)
                 try await channel.open(renew: false, requestedLifetime: requestedLifetime, timeout: configuration.requestTimeout)
                 group.addTask { await renewTokens(channel, requestedLifetime: requestedLifetime, configuration: configuration, logger: logger) }
-                let session = try await OPCUASession.create(on: channel, configuration: configuration, logger: logger)
-                group.addTask { await session.processPublishResponses() }
-                group.addTask { await session.keepPublishing() }
                 do {
-                    let result = try await body(session)
-                    // A connection that broke under the body (its streams of changes simply ended) is an error.
-                    if let failure = await channel.closedReason { throw failure }
-                    await session.close()
+                    let result = try await body(channel)
                     await channel.close()
                     return result
                 } catch {
-                    await session.close()
                     await channel.close()
                     throw error
                 }

@@ -22,6 +22,12 @@ public struct OPCUAError: Error, CustomStringConvertible, Equatable {
         case unsupportedEndpoint
         /// The user was refused (wrong name or password, or anonymous not allowed).
         case accessDenied
+        /// The client's certificate, key or trust list cannot be used.
+        case securityConfiguration
+        /// The server's certificate is not in the trust list.
+        case untrustedCertificate
+        /// A signature did not verify or a message did not decrypt.
+        case securityCheckFailed
     }
 
     /// The kind.

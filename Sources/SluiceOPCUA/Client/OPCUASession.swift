@@ -94,33 +94,55 @@ public actor OPCUASession {
     }
 
     /// Finds the endpoint with security None, creates a session and activates it with the configured user.
-    static func create(on channel: SecureChannel, configuration: OPCUAClient.Configuration, logger: Logger) async throws -> OPCUASession {
+    static func create(
+        on channel: SecureChannel, configuration: OPCUAClient.Configuration, endpoint known: EndpointDescription?, logger: Logger
+    ) async throws -> OPCUASession {
         let timeout = configuration.requestTimeout
-        let endpoints = try await channel.call(
-            GetEndpointsRequest(endpointURL: configuration.endpoint), authenticationToken: .null, timeout: timeout, service: "GetEndpoints"
-        ).endpoints
-        guard let endpoint = endpoints.first(where: { $0.mode == MessageSecurityMode.none && $0.securityPolicyURI == SecureChannel.policyNone })
-        else {
-            let offered = endpoints.map { "\($0.securityPolicyURI?.split(separator: "#").last ?? "?") \($0.mode?.description ?? "?")" }
-            throw OPCUAError(
-                .unsupportedEndpoint,
-                "the server at \(configuration.endpoint) offers no endpoint with security None; it offers: \(offered.joined(separator: ", "))")
+        let security = channel.security
+        var endpoint: EndpointDescription
+        if let known {
+            endpoint = known
+        } else {
+            let endpoints = try await channel.call(
+                GetEndpointsRequest(endpointURL: configuration.endpoint), authenticationToken: .null, timeout: timeout, service: "GetEndpoints"
+            ).endpoints
+            guard let none = endpoints.first(where: { $0.mode == MessageSecurityMode.none && $0.securityPolicyURI == SecureChannel.policyNone })
+            else {
+                throw OPCUAError(
+                    .unsupportedEndpoint,
+                    "the server at \(configuration.endpoint) offers no endpoint with security None; it offers: \(describe(endpoints)) "
+                        + "(choose a security mode for the connection)")
+            }
+            endpoint = none
         }
-        let identity = try identityToken(for: configuration.identity, endpoint: endpoint)
         let description = ApplicationDescription(
-            applicationURI: configuration.applicationURI, productURI: "urn:sluice", applicationName: configuration.applicationName,
-            applicationType: .client)
+            applicationURI: configuration.security.certificate?.applicationURI ?? configuration.applicationURI, productURI: "urn:sluice",
+            applicationName: configuration.applicationName, applicationType: .client)
+        let clientNonce = (0..<32).map { _ in UInt8.random(in: 0...255) }
         let created = try await channel.call(
             CreateSessionRequest(
                 clientDescription: description, endpointURL: configuration.endpoint, sessionName: configuration.sessionName,
-                clientNonce: (0..<32).map { _ in UInt8.random(in: 0...255) }, clientCertificate: nil,
+                clientNonce: clientNonce, clientCertificate: security?.local.der ?? configuration.security.certificate?.der,
                 requestedSessionTimeout: Double(configuration.sessionTimeout.components.seconds * 1000),
                 maxResponseMessageSize: configuration.limits.maxMessageSize),
             authenticationToken: .null, timeout: timeout, service: "CreateSession")
+        let serverNonce = created.serverNonce ?? []
+        var activate = ActivateSessionRequest(
+            userIdentityToken: try identityToken(
+                for: configuration.identity, endpoint: endpoint, serverNonce: serverNonce, serverCertificate: created.serverCertificate))
+        if let security {
+            // The server proves it holds its key by signing the client's certificate and nonce; the client
+            // proves the same over the server's certificate and nonce.
+            if let signature = created.serverSignature.signature, !signature.isEmpty,
+                !security.remote.verifies(signature, of: security.local.der + clientNonce)
+            {
+                throw OPCUAError(.securityCheckFailed, "the server's CreateSession signature does not verify with its certificate")
+            }
+            activate.clientSignature = SignatureData(
+                algorithm: ChannelSecurity.signatureAlgorithm, signature: try security.sign(security.remote.certificate + serverNonce))
+        }
         do {
-            _ = try await channel.call(
-                ActivateSessionRequest(userIdentityToken: identity), authenticationToken: created.authenticationToken, timeout: timeout,
-                service: "ActivateSession")
+            _ = try await channel.call(activate, authenticationToken: created.authenticationToken, timeout: timeout, service: "ActivateSession")
         } catch let error as OPCUAError where error.code == .serviceFault {
             let status = error.status ?? .badUnexpectedError
             let denied = [StatusCode.badUserAccessDenied, .badIdentityTokenRejected, StatusCode(0x8020_0000)].contains { $0.code == status.code }
@@ -139,8 +161,17 @@ public actor OPCUASession {
             sessionTimeout: created.revisedSessionTimeout)
     }
 
-    /// The identity token for `identity`, under the endpoint's policy for it.
-    private static func identityToken(for identity: OPCUAClient.Identity, endpoint: EndpointDescription) throws -> ExtensionObject {
+    /// `Basic256Sha256 SignAndEncrypt, None None`: the endpoints a server offers, for error messages.
+    static func describe(_ endpoints: [EndpointDescription]) -> String {
+        endpoints.map { "\($0.securityPolicyURI?.split(separator: "#").last ?? "?") \($0.mode?.description ?? "?")" }.joined(separator: ", ")
+    }
+
+    /// The identity token for `identity` under the endpoint's policy for it. A password travels encrypted
+    /// with the server's key together with its nonce when the policy says Basic256Sha256 (the token's own
+    /// policy, or the endpoint's when the token names none), plain when it says None.
+    private static func identityToken(
+        for identity: OPCUAClient.Identity, endpoint: EndpointDescription, serverNonce: [UInt8], serverCertificate: [UInt8]?
+    ) throws -> ExtensionObject {
         let policies = endpoint.userIdentityTokens
         switch identity {
         case .anonymous:
@@ -150,16 +181,29 @@ public actor OPCUASession {
             return ExtensionObject(encoding: AnonymousIdentityToken(policyId: policy.policyId), typeId: AnonymousIdentityToken.encodingId)
         case .userName(let user, let password):
             guard let policy = policies.first(where: { $0.tokenType == UserTokenPolicy.TokenType.userName.rawValue }) else {
-                throw OPCUAError(.unsupportedEndpoint, "the server's endpoint with security None does not accept user names")
+                throw OPCUAError(.unsupportedEndpoint, "the server's endpoint does not accept user names")
             }
-            if let uri = policy.securityPolicyURI, !uri.isEmpty, uri != SecureChannel.policyNone {
+            let uri = policy.securityPolicyURI.flatMap { $0.isEmpty ? nil : $0 } ?? endpoint.securityPolicyURI ?? SecureChannel.policyNone
+            var secret = Array(password.utf8)
+            var algorithm: String?
+            switch uri {
+            case SecureChannel.policyNone:
+                break
+            case ChannelSecurity.policyURI:
+                guard let certificate = [serverCertificate, endpoint.serverCertificate].compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
+                    throw OPCUAError(.securityCheckFailed, "the server wants the password encrypted but gives no certificate to encrypt it with")
+                }
+                let length = UInt32(secret.count + serverNonce.count)
+                secret = try RemoteKey(certificate: certificate).encrypt(withUnsafeBytes(of: length.littleEndian, Array.init) + secret + serverNonce)
+                algorithm = ChannelSecurity.passwordAlgorithm
+            default:
                 throw OPCUAError(
                     .unsupportedEndpoint,
-                    "the server wants the password encrypted with \(uri.split(separator: "#").last ?? Substring(uri)), which needs a secure endpoint; "
-                        + "this client sends passwords only where the policy is None")
+                    "the server wants the password protected with \(uri.split(separator: "#").last ?? Substring(uri)); Sluice supports None and Basic256Sha256"
+                )
             }
             return ExtensionObject(
-                encoding: UserNameIdentityToken(policyId: policy.policyId, userName: user, password: Array(password.utf8), encryptionAlgorithm: nil),
+                encoding: UserNameIdentityToken(policyId: policy.policyId, userName: user, password: secret, encryptionAlgorithm: algorithm),
                 typeId: UserNameIdentityToken.encodingId)
         }
     }

@@ -32,12 +32,20 @@ actor SecureChannel {
     nonisolated let publishResponses: AsyncStream<ByteBuffer>
     private let publishContinuation: AsyncStream<ByteBuffer>.Continuation
 
-    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, eventLoop: any EventLoop, limits: TransportLimits, logger: Logger) {
+    /// The channel's security, nil for None.
+    nonisolated let security: ChannelSecurity?
+
+    init(
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, eventLoop: any EventLoop, limits: TransportLimits, security: ChannelSecurity?,
+        logger: Logger
+    ) {
         self.outbound = outbound
         self.eventLoop = eventLoop
         self.logger = logger
+        self.security = security
         ownLimits = limits
-        inbound = InboundMessages(limits: limits)
+        inbound = InboundMessages(limits: limits, security: security)
+        writer.security = security
         (publishResponses, publishContinuation) = AsyncStream.makeStream(of: ByteBuffer.self)
         (writes, writeContinuation) = AsyncStream.makeStream(of: [ByteBuffer].self)
         drained = eventLoop.makePromise(of: Void.self)
@@ -115,29 +123,39 @@ actor SecureChannel {
         acknowledge = promise
         try write([HelloMessage(limits: ownLimits, endpointURL: endpointURL).encoded()])
         let limits = try await awaiting(promise, timeout: timeout, what: "the server's Acknowledge")
-        writer = ChunkWriter(peer: limits)
+        writer.peer = limits
         return limits
     }
 
-    /// Opens the channel (or renews its token) with security None.
+    /// Opens the channel (or renews its token). With security, both sides' nonces give the keys of the new
+    /// token: the client's P_SHA256(server nonce, client nonce), the server's the other way round.
     func open(renew: Bool, requestedLifetime: UInt32, timeout: Duration) async throws {
+        let nonce: [UInt8] = security == nil ? [] : (0..<32).map { _ in UInt8.random(in: 0...255) }
         var request = OpenSecureChannelRequest(
-            requestType: renew ? .renew : .issue, securityMode: .none, clientNonce: [], requestedLifetime: requestedLifetime)
+            requestType: renew ? .renew : .issue, securityMode: security?.mode ?? .none, clientNonce: nonce, requestedLifetime: requestedLifetime)
         request.requestHeader.requestHandle = nextHandle()
         request.requestHeader.timeoutHint = UInt32(timeout.components.seconds * 1000)
         let id = nextRequestId()
         let promise = eventLoop.makePromise(of: ByteBuffer.self)
         pending[id] = (promise, false)
-        let chunk = writer.open(
-            channelId: channelId, policy: Self.policyNone, sequenceNumber: nextSequenceNumber(), requestId: id,
-            body: Self.body(of: request))
+        let chunk = try writer.open(
+            channelId: channelId, policy: security == nil ? Self.policyNone : ChannelSecurity.policyURI, sequenceNumber: nextSequenceNumber(),
+            requestId: id, body: Self.body(of: request))
         try write([chunk])
         let body = try await awaiting(promise, timeout: timeout, what: "OpenSecureChannel", requestId: id)
         let response = try Self.decode(OpenSecureChannelResponse.self, from: body, service: "OpenSecureChannel")
         if renew { renewals += 1 }
         channelId = response.securityToken.channelId
         token = response.securityToken
-        inbound.opened(channelId: channelId, tokenId: response.securityToken.tokenId)
+        var serverKeys: SymmetricKeys?
+        if security != nil {
+            guard response.serverNonce.count >= 32 else {
+                throw OPCUAError(.securityCheckFailed, "the server's nonce has \(response.serverNonce.count) bytes; Basic256Sha256 needs 32")
+            }
+            writer.keys = SymmetricKeys(secret: response.serverNonce, seed: nonce)
+            serverKeys = SymmetricKeys(secret: nonce, seed: response.serverNonce)
+        }
+        inbound.opened(channelId: channelId, tokenId: response.securityToken.tokenId, serverKeys: serverKeys)
         logger.debug(
             "OPC UA: secure channel \(channelId) \(renew ? "renewed" : "opened"), token \(response.securityToken.tokenId) for \(response.securityToken.revisedLifetime) ms"
         )

@@ -21,15 +21,28 @@ public struct InboundMessages {
     private var channelId: UInt32 = 0
     private var tokens: (current: UInt32?, previous: UInt32?) = (nil, nil)
     private var lastSequence: UInt32?
+    private let security: ChannelSecurity?
+    private var serverKeys: [UInt32: SymmetricKeys] = [:]
 
-    /// A reader for a connection whose Hello announced `limits`.
-    public init(limits: TransportLimits) { assembler = ChunkAssembler(limits: limits) }
+    /// A reader for a connection whose Hello announced `limits`, with security None.
+    public init(limits: TransportLimits) { self.init(limits: limits, security: nil) }
+
+    /// A reader for a channel secured with `security`.
+    init(limits: TransportLimits, security: ChannelSecurity?) {
+        assembler = ChunkAssembler(limits: limits)
+        self.security = security
+    }
 
     /// Records the channel and token an OpenSecureChannel response gave; the previous token stays valid
     /// for messages already on their way.
-    public mutating func opened(channelId: UInt32, tokenId: UInt32) {
+    public mutating func opened(channelId: UInt32, tokenId: UInt32) { opened(channelId: channelId, tokenId: tokenId, serverKeys: nil) }
+
+    /// Records the channel, the token and, with security, the server's keys under it.
+    mutating func opened(channelId: UInt32, tokenId: UInt32, serverKeys keys: SymmetricKeys?) {
         self.channelId = channelId
+        if let previous = tokens.previous, previous != tokens.current { serverKeys[previous] = nil }
         tokens = (tokenId, tokens.current)
+        if let keys { serverKeys[tokenId] = keys }
     }
 
     /// Reads one whole UA TCP message (as ``MessageFramer`` cuts them); throws ``OPCUAError`` when the
@@ -45,7 +58,8 @@ public struct InboundMessages {
                 let error = try ErrorMessage(from: &reader)
                 throw OPCUAError(.serverError, "the server ended the connection: \(error.reason ?? error.error.name)", status: error.error)
             case .open, .message, .close:
-                let chunk = try SecureChunk(frame: frame)
+                let keys = serverKeys
+                let chunk = try SecureChunk(frame: frame, security: security) { keys[$0] }
                 try check(chunk)
                 switch try assembler.add(chunk) {
                 case .incomplete: return .incomplete

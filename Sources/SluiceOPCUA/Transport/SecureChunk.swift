@@ -13,25 +13,40 @@ struct SecureChunk {
     /// What follows the headers: a slice of the body (security None: no padding, no signature).
     var body: ByteBuffer
 
-    /// Reads a whole chunk (header included).
-    init(frame: ByteBuffer) throws(OPCUADecodingError) {
+    /// Reads a whole chunk (header included). With `security`, what follows the security header is
+    /// decrypted and checked first: asymmetrically for OPN, with the server's keys of the chunk's token
+    /// (from `keys`) otherwise.
+    init(frame: ByteBuffer, security: ChannelSecurity? = nil, keys: (UInt32) -> SymmetricKeys? = { _ in nil }) throws {
         var r = OPCUAReader(frame)
         header = try MessageHeader(from: &r)
         guard Int(header.size) == frame.readableBytes else {
             throw OPCUADecodingError("\(header.type.rawValue) claims \(header.size) bytes but the chunk has \(frame.readableBytes)")
         }
         channelId = try r.read(UInt32.self, "a secure channel id")
+        var sender: [UInt8]?
+        var receiver: [UInt8]?
         switch header.type {
         case .open:
             securityPolicyURI = try r.readString("a security policy URI")
-            _ = try r.readByteString("a sender certificate")
-            _ = try r.readByteString("a receiver certificate thumbprint")
+            sender = try r.readByteString("a sender certificate")
+            receiver = try r.readByteString("a receiver certificate thumbprint")
             tokenId = 0
         case .message, .close:
             securityPolicyURI = nil
             tokenId = try r.read(UInt32.self, "a token id")
         default:
             throw OPCUADecodingError("\(header.type.rawValue) is not a secure conversation message")
+        }
+        if let security {
+            let offset = frame.readableBytes - r.remaining
+            if header.type == .open {
+                r = OPCUAReader(try security.openOpen(frame, headersEnd: offset, senderCertificate: sender, receiverThumbprint: receiver))
+            } else {
+                guard let serverKeys = keys(tokenId) else {
+                    throw OPCUAError(.protocolViolation, "the server used token \(tokenId), which this channel was not given")
+                }
+                r = OPCUAReader(try security.unseal(frame, keys: serverKeys))
+            }
         }
         sequenceNumber = try r.read(UInt32.self, "a sequence number")
         requestId = try r.read(UInt32.self, "a request id")
@@ -94,6 +109,10 @@ struct ChunkAssembler {
 struct ChunkWriter {
     /// The peer's limits, from Acknowledge.
     var peer: TransportLimits
+    /// The channel's security, nil for None.
+    var security: ChannelSecurity?
+    /// The client's keys under the current token.
+    var keys: SymmetricKeys?
 
     /// Bytes of headers in an OPN chunk with security None and no certificates.
     static func openHeaderSize(policy: String) -> Int { MessageHeader.size + 4 + 4 + policy.utf8.count + 4 + 4 + 8 }
@@ -108,13 +127,25 @@ struct ChunkWriter {
         if peer.maxMessageSize > 0, body.readableBytes > Int(peer.maxMessageSize) {
             throw OPCUAError(.requestTooLarge, "a \(body.readableBytes)-byte request is larger than the server's \(peer.maxMessageSize)-byte limit")
         }
-        let room = Int(peer.receiveBufferSize) - Self.symmetricHeaderSize
+        let room =
+            security.map { $0.maximumBodySize(bufferSize: Int(peer.receiveBufferSize)) } ?? Int(peer.receiveBufferSize) - Self.symmetricHeaderSize
         var rest = body
         var chunks: [ByteBuffer] = []
         repeat {
             var piece = rest.readSlice(length: min(room, rest.readableBytes)) ?? ByteBuffer()
-            var chunk = ByteBuffer()
             let final = rest.readableBytes == 0
+            if let security, let keys {
+                do {
+                    chunks.append(
+                        try security.seal(
+                            type: type, chunk: final ? .final : .intermediate, channelId: channelId, tokenId: tokenId,
+                            sequenceNumber: nextSequenceNumber(), requestId: requestId, piece: piece, keys: keys))
+                } catch {
+                    throw OPCUAError(.securityCheckFailed, "cannot secure a message: \(error)")
+                }
+                continue
+            }
+            var chunk = ByteBuffer()
             MessageHeader(type: type, chunk: final ? .final : .intermediate, size: UInt32(Self.symmetricHeaderSize + piece.readableBytes))
                 .encode(to: &chunk)
             chunk.writeUA(channelId)
@@ -130,8 +161,16 @@ struct ChunkWriter {
         return chunks
     }
 
-    /// An OPN message with security None (it always fits one chunk).
-    func open(channelId: UInt32, policy: String, sequenceNumber: UInt32, requestId: UInt32, body: ByteBuffer) -> ByteBuffer {
+    /// An OPN message (it always fits one chunk): signed and encrypted for the server with security, plain
+    /// with None.
+    func open(channelId: UInt32, policy: String, sequenceNumber: UInt32, requestId: UInt32, body: ByteBuffer) throws -> ByteBuffer {
+        if let security {
+            do {
+                return try security.sealOpen(channelId: channelId, sequenceNumber: sequenceNumber, requestId: requestId, body: body)
+            } catch {
+                throw OPCUAError(.securityCheckFailed, "cannot secure OpenSecureChannel: \(error)")
+            }
+        }
         var body = body
         var chunk = ByteBuffer()
         MessageHeader(type: .open, size: UInt32(Self.openHeaderSize(policy: policy) + body.readableBytes)).encode(to: &chunk)
