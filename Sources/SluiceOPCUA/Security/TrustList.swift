@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The server certificates this client trusts: the DER or PEM files in a folder. A server whose certificate
 /// is not there is refused, its certificate saved beside the folder (in `rejected/`) so that a person who
