@@ -43,6 +43,7 @@ public final class OPCUAIngest: Service {
                 }
                 var client = OPCUAClient.Configuration(endpoint: definition.endpoint, identity: identity)
                 client.sessionName = "Sluice \(cell.id)"
+                client.security = try Self.security(of: definition, cell: cell.id)
                 let nodes = try definition.nodes.map { try NodeId(parsing: $0.node) }
                 var settings = OPCUASubscriber.Settings(client: client, nodes: nodes)
                 settings.publishingInterval = definition.publishingInterval * 1000
@@ -58,7 +59,8 @@ public final class OPCUAIngest: Service {
         connected = Mutex(Dictionary(sources.map { ($0.definition.endpoint, false) }, uniquingKeysWith: { a, _ in a }))
         let registry = engine.metrics.registry
         func counter(_ name: String, _ unit: String, _ help: String) -> Counter {
-            registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "sluice", subsystem: "opcua", metricName: name, unitName: unit, helpText: help))
+            registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "sluice", subsystem: "opcua", metricName: name, unitName: unit, helpText: help))
         }
         valueChanges = counter("value_changes", "total", "OPC UA value changes received")
         badValues = counter("bad_values", "total", "OPC UA values with a Bad or Uncertain status, left out of the samples")
@@ -84,6 +86,19 @@ public final class OPCUAIngest: Service {
             return text.trimmingCharacters(in: .newlines)
         }
         return ""
+    }
+
+    /// The security a source asks for, with the certificate and trust list of its PKI folder.
+    private static func security(of source: CellDefinition.OPCUASource, cell: String) throws -> OPCUAClient.Security {
+        let modes: [String: MessageSecurityMode] = ["sign": .sign, "sign-and-encrypt": .signAndEncrypt]
+        guard let mode = modes[source.security] else { return OPCUAClient.Security() }
+        do {
+            let certificate = try ApplicationCertificate(
+                certificateFile: source.pki + "/own/certificate.der", privateKeyFile: source.pki + "/own/private-key.pem")
+            return OPCUAClient.Security(mode: mode, certificate: certificate, trustList: try TrustList(folder: source.pki + "/trusted"))
+        } catch {
+            throw ServiceError(.invalid, "cell \(cell), OPC UA server \(source.endpoint): \(error.message)")
+        }
     }
 
     /// Subscribes to every server until shutdown.

@@ -6,7 +6,9 @@ import Yams
 
 extension CellDefinition {
     static let topLevelKeys = ["cell", "sample_period", "freshness", "assets", "sensors", "materials", "erp", "report", "opcua"]
-    static let opcuaKeys = ["endpoint", "user", "password_env", "password_file", "publishing_interval", "sampling_interval", "nodes"]
+    static let opcuaKeys = [
+        "endpoint", "user", "password_env", "password_file", "publishing_interval", "sampling_interval", "security", "pki", "nodes",
+    ]
     static let opcuaNodeKeys = ["node", "asset", "sensor", "unit"]
     static let assetKeys = ["id", "model", "sensors"]
     static let sensorKeys = ["unit", "min", "max"]
@@ -136,6 +138,11 @@ extension CellDefinition {
             }
             let publishing = try fields.value["publishing_interval"].map { try reader.duration($0, key: "publishing_interval", positive: true) } ?? 1
             let sampling = try fields.value["sampling_interval"].map { try reader.duration($0, key: "sampling_interval", positive: true) }
+            let security = fields.value["security"]?.scalar?.string ?? "none"
+            guard ["none", "sign", "sign-and-encrypt"].contains(security) else {
+                throw reader.fail(fields.value["security"], "'security' is none, sign or sign-and-encrypt, got '\(security)'")
+            }
+            let pki = fields.value["pki"]?.scalar?.string ?? "pki"
             let nodesNode = try reader.required(fields, "nodes")
             guard let list = nodesNode.sequence, !list.isEmpty else {
                 throw reader.fail(
@@ -173,7 +180,7 @@ extension CellDefinition {
             sources.append(
                 OPCUASource(
                     endpoint: endpoint, user: user, passwordEnvironment: environment, passwordFile: file, publishingInterval: publishing,
-                    samplingInterval: sampling, nodes: nodes))
+                    samplingInterval: sampling, security: security, pki: pki, nodes: nodes))
         }
         return sources
     }

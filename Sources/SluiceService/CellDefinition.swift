@@ -83,13 +83,18 @@ public struct CellDefinition: Sendable, Equatable {
         public var publishingInterval: TimeInterval
         /// How often the server samples each node, in seconds (nil: the publishing interval).
         public var samplingInterval: TimeInterval?
+        /// Message security: `none`, `sign` or `sign-and-encrypt` (Basic256Sha256).
+        public var security: String
+        /// The PKI folder with the client's certificate (`own/`) and the trusted server certificates (`trusted/`).
+        public var pki: String
         /// The nodes.
         public var nodes: [Mapping]
 
         /// A source.
         public init(
             endpoint: String, user: String? = nil, passwordEnvironment: String? = nil, passwordFile: String? = nil,
-            publishingInterval: TimeInterval = 1, samplingInterval: TimeInterval? = nil, nodes: [Mapping]
+            publishingInterval: TimeInterval = 1, samplingInterval: TimeInterval? = nil, security: String = "none", pki: String = "pki",
+            nodes: [Mapping]
         ) {
             self.endpoint = endpoint
             self.user = user
@@ -97,6 +102,8 @@ public struct CellDefinition: Sendable, Equatable {
             self.passwordFile = passwordFile
             self.publishingInterval = publishingInterval
             self.samplingInterval = samplingInterval
+            self.security = security
+            self.pki = pki
             self.nodes = nodes
         }
     }

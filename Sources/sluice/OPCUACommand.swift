@@ -20,7 +20,9 @@ struct OPCUACommand: AsyncParsableCommand {
             Sluice connects as anonymous or as --user, whose password comes from the file --password-file or the \
             environment variable SLUICE_OPCUA_PASSWORD, never from the command line.
             """,
-        subcommands: [OPCUABrowseCommand.self, OPCUAReadCommand.self, OPCUAWatchCommand.self, OPCUACertificateCommand.self])
+        subcommands: [
+            OPCUABrowseCommand.self, OPCUAReadCommand.self, OPCUAWatchCommand.self, OPCUAMappingCommand.self, OPCUACertificateCommand.self,
+        ])
 }
 
 /// The options every `sluice opcua` command shares: the endpoint and the user.
@@ -140,6 +142,96 @@ struct OPCUABrowseCommand: AsyncParsableCommand {
     private static func numeric(_ node: NodeId) -> Int {
         if case .numeric(let n) = node.identifier { return Int(n) }
         return 0
+    }
+}
+
+struct OPCUAMappingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mapping",
+        abstract: "Write the skeleton of a cell's opcua section: every numeric variable under a node, as asset and sensor.",
+        discussion: """
+            Browses down from --under (--depth levels) and lists each variable whose data type is a number or a \
+            Boolean as a node of the section, named after the object holding it (the asset) and its own display name \
+            (the sensor), with its unit where the server gives EngineeringUnits. Edit the names to the cell's assets \
+            and sensors, drop what the models should not see, and paste it into the cell file; the commented assets \
+            list beside it matches the names as written.
+            """)
+
+    @OptionGroup var connection: OPCUAConnectionOptions
+    @Option(help: "The node to start from, such as ns=2;s=Cell.") var under: String
+    @Option(help: "The cell the mapping is for.") var cell: String
+    @Option(help: "How many levels to descend.") var depth = 3
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            let start = try OPCUAConnectionOptions.nodes([under])[0]
+            guard depth >= 1 else { throw ValidationError("--depth must be at least 1") }
+            let configuration = try connection.configuration()
+            let found = try await OPCUAClient.withSession(configuration, logger: quietLogger) { session in
+                var found: [(node: NodeId, asset: String, sensor: String, unit: String?)] = []
+                var queue: [(NodeId, String, Int)] = [(start, "", 0)]
+                while !queue.isEmpty {
+                    let (node, parentName, level) = queue.removeFirst()
+                    for child in try await session.browse(node)
+                    where child.isForward && child.nodeId.serverIndex == 0 && child.nodeId.namespaceURI == nil {
+                        let id = child.nodeId.nodeId
+                        let name = Self.slug(child.displayName.description)
+                        if child.targetClass == .variable, let (numeric, unit) = try await Self.numericUnit(session, id), numeric {
+                            found.append((id, parentName.isEmpty ? Self.slug(start.description) : parentName, name, unit))
+                        }
+                        if level + 1 < depth, child.targetClass == .object { queue.append((id, name, level + 1)) }
+                    }
+                }
+                return found
+            }
+            guard !found.isEmpty else {
+                throw ValidationError("no numeric variable under \(under) within \(depth) levels; try a higher --depth or another --under")
+            }
+            var text = """
+                # The opcua section of cell \(cell): \(found.count) numeric variables under \(under) on \(connection.endpoint).
+                # Rename assets and sensors to the cell's, keep the nodes the models should see, and paste it into the cell file.
+
+                """
+            var assets: [String: [String]] = [:]
+            for item in found { assets[item.asset, default: []].append(item.sensor) }
+            text +=
+                "# assets:\n"
+                + assets.keys.sorted().map { "#   - id: \($0)\n#     sensors: [\(assets[$0]!.joined(separator: ", "))]" }.joined(separator: "\n")
+                + "\n"
+            text += "opcua:\n  - endpoint: \(connection.endpoint)\n"
+            if connection.security != "none" { text += "    security: \(connection.security)\n    pki: \(connection.pki)\n" }
+            if let user = connection.user { text += "    user: \(user)\n    password_env: SLUICE_OPCUA_PASSWORD\n" }
+            text += "    publishing_interval: 1s\n    nodes:\n"
+            for item in found {
+                let unit = item.unit.map { ", unit: \"\($0)\"" } ?? ""
+                text += "      - {node: \"\(item.node)\", asset: \(item.asset), sensor: \(item.sensor)\(unit)}\n"
+            }
+            if let out {
+                try text.write(toFile: out, atomically: true, encoding: .utf8)
+                printError("wrote \(found.count) nodes to \(out)")
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
+
+    /// Whether a variable's data type is a number or a Boolean (built-in types 1 to 11), and its unit.
+    static func numericUnit(_ session: OPCUASession, _ node: NodeId) async throws -> (Bool, String?)? {
+        guard case .nodeId(let type) = try await session.read([node], attribute: .dataType)[0].value else { return nil }
+        guard type.namespace == 0, case .numeric(let n) = type.identifier, (1...11).contains(n) else { return (false, nil) }
+        let properties = try await session.browse(node, referenceType: NodeId(numeric: 46))
+        guard let units = properties.first(where: { $0.browseName.name == "EngineeringUnits" }),
+            case .extensionObject(let object) = try await session.read([units.nodeId.nodeId])[0].value,
+            let information = try? object.decode(EUInformation.self, typeId: EUInformation.encodingId)
+        else { return (true, nil) }
+        return (true, information.displayName.description)
+    }
+
+    /// `Temp Sensor 1` → `temp-sensor-1`: lower case, letters and digits, dashes between.
+    static func slug(_ text: String) -> String {
+        let words = text.lowercased().split { !($0.isLetter || $0.isNumber) }
+        return words.isEmpty ? "unnamed" : words.joined(separator: "-")
     }
 }
 
