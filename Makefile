@@ -4,10 +4,13 @@ SLUICE := .build/release/sluice
 SKAB ?= ../shared/data/skab
 ORACLE ?= ../shared/data/replenishment-oracle.json
 
-.PHONY: deps build demo test bench sample clean
+.PHONY: deps peers build demo demo-opcua test bench sample clean
 
 deps:
 	@scripts/install-deps.sh
+
+# The OPC UA servers the tests, benches and demo-opcua run as peers: a Python venv under .build, from PyPI.
+peers:
 	@scripts/opcua-peers.sh >/dev/null
 
 build: deps
@@ -16,11 +19,15 @@ build: deps
 demo: build
 	$(SLUICE) demo
 
-test: deps
+# The same demo with the assets' telemetry read from a local OPC UA server in front of the simulated cell.
+demo-opcua: build peers
+	$(SLUICE) demo --opcua
+
+test: deps peers
 	$(SWIFT) test
 
 # The benchmarks reported in BENCHMARKS.md.
-bench: build
+bench: build peers
 	$(SLUICE) bench skab --data $(SKAB) --predictions predictions --compare
 	python3 scripts/skab_metrics_check.py $(SKAB) predictions
 	$(SLUICE) bench generalise --data $(SKAB)
@@ -32,6 +39,9 @@ bench: build
 	$(SLUICE) bench ingest
 	$(SLUICE) bench ingest --clients 4
 	$(SLUICE) bench ingest --in-process --clients 1
+	$(SLUICE) bench opcua
+	$(SLUICE) bench opcua --interval 50
+	$(SLUICE) bench opcua --server asyncua
 	# The same load on PostgreSQL: a private server in a temporary folder, stopped afterwards.
 	dir=$$(mktemp -d); url=$$(scripts/postgres-server.sh start $$dir) && \
 		{ $(SLUICE) bench ingest --store $$url; status=$$?; scripts/postgres-server.sh stop $$dir; exit $$status; }

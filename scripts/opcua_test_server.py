@@ -29,6 +29,7 @@ and on SIGTERM or SIGINT it stops and prints {"stopped": true, "counter": <last 
 """
 import argparse
 import asyncio
+import csv
 import datetime
 import json
 import logging
@@ -210,6 +211,25 @@ async def run(args):
         ua.NodeId("Sensor.Temp.EngineeringUnits", ns), ua.QualifiedName("EngineeringUnits", 0), CELSIUS,
         ua.VariantType.ExtensionObject, datatype=ua.NodeId(ua.ObjectIds.EUInformation))
 
+    # --cell-csv: one object per asset with a Double per sensor, replaying the file's rows in turn (a PLC
+    # in front of the simulated cell, for `sluice demo --opcua`).
+    cell_rows, cell_nodes = [], {}
+    if args.cell_csv:
+        with open(args.cell_csv, newline="") as f:
+            reader = csv.DictReader(f)
+            sensors = [c for c in reader.fieldnames if c not in ("time", "asset", "anomaly", "fault_kind")]
+            for row in reader:
+                cell_rows.append(row)
+        for asset in dict.fromkeys(r["asset"] for r in cell_rows):
+            obj = await objects.add_object(ua.NodeId(asset, ns), ua.QualifiedName(asset, ns))
+            for sensor in sensors:
+                cell_nodes[(asset, sensor)] = (await obj.add_variable(
+                    ua.NodeId(f"{asset}.{sensor}", ns), ua.QualifiedName(sensor, ns), 0.0, ua.VariantType.Double)).nodeid
+        by_asset = {}
+        for r in cell_rows:
+            by_asset.setdefault(r["asset"], []).append(r)
+        cell_rows = by_asset
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -237,6 +257,12 @@ async def run(args):
             for nodeid, vtype, i in variables:
                 await server.write_attribute_value(nodeid, ua.DataValue(
                     ua.Variant(value(vtype, tick, i, now), vtype), SourceTimestamp=now, ServerTimestamp=now))
+            for asset, rows in cell_rows.items():
+                row = rows[(tick - 1) % len(rows)]
+                for (owner, sensor), nodeid in cell_nodes.items():
+                    if owner == asset:
+                        await server.write_attribute_value(nodeid, ua.DataValue(
+                            ua.Variant(float(row[sensor]), ua.VariantType.Double), SourceTimestamp=now, ServerTimestamp=now))
     print(json.dumps({"stopped": True, "counter": tick}), flush=True)
 
 
@@ -258,6 +284,8 @@ def main():
                         help="enable user name login with this user (repeatable)")
     parser.add_argument("--no-anonymous", action="store_true", help="refuse anonymous sessions")
     parser.add_argument("--verbose", action="store_true", help="asyncua's INFO logs on stderr")
+    parser.add_argument("--cell-csv", help="telemetry CSV (time, asset, sensors…) to serve as ns=2;s=<asset>.<sensor>, "
+                        "one row per asset every --period")
     args = parser.parse_args()
     if any(":" not in u for u in args.user):
         parser.error("--user takes NAME:PASSWORD")

@@ -22,6 +22,10 @@ struct DemoCommand: AsyncParsableCommand {
             it reach the ERP/MES. The demo starts every gate at its last stage (100 %) so actions appear at once:
             a real deployment starts each gate in shadow and lets it earn its stages. Stops on Ctrl-C, or after
             --duration seconds.
+            With --opcua the assets' telemetry takes the plant's path instead: the simulated cell runs behind a local
+            OPC UA server (asyncua, from the venv scripts/opcua-peers.sh makes), and the service subscribes to it
+            through the cell's opcua section (written under --out-dir), so PLC → OPC UA → twin → gate → action →
+            ERP/MES is shown end to end.
             """)
 
     @OptionGroup var catalog: CatalogOptions
@@ -31,6 +35,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (0: run until Ctrl-C).") var duration = 0
     @Option(help: "Seed of the simulated cell.") var seed: UInt64 = 7
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "warning"
+    @Flag(help: "Read the assets' telemetry from a local OPC UA server in front of the simulated cell.") var opcua = false
 
     func run() async throws {
         try await reportingErrors {
@@ -43,6 +48,13 @@ struct DemoCommand: AsyncParsableCommand {
             var configuration = RuntimeConfiguration()
             configuration.storePath = storePath
             configuration.cells = catalog.cells
+            var plc: PeerServer?
+            defer { plc?.stop() }
+            if opcua {
+                let (server, cells) = try Self.startPLC(catalog: catalog, outDir: outDir, seed: seed)
+                plc = server
+                configuration.cells = cells
+            }
             configuration.gates = catalog.gates
             configuration.models = catalog.models
             configuration.port = port
@@ -68,10 +80,19 @@ struct DemoCommand: AsyncParsableCommand {
             let apiPort = Locked(0)
             let simulation = SimulatedCellService(
                 cell: loaded.cells[cell]!, seed: seed, port: apiPort, token: edgeToken, logger: logger,
-                stopAfter: duration > 0 ? .seconds(duration) : nil)
+                stopAfter: duration > 0 ? .seconds(duration) : nil, samplesOverHTTP: plc == nil)
+            let plcEndpoint = plc?.endpoint
             try await runtime.run(companions: [erp, simulation]) { boundPort in
                 apiPort.set(boundPort)
                 Self.banner(port: boundPort, erpPort: erpPort, store: storePath, tokens: issuedTokens, operatorToken: operatorToken)
+                if let plcEndpoint {
+                    say(
+                        """
+                        Telemetry comes from the OPC UA server at \(plcEndpoint) (the simulated cell behind it):
+                          sluice opcua browse \(plcEndpoint) --node "ns=2;s=press-01"
+                          curl -s http://127.0.0.1:\(boundPort)/health
+                        """)
+                }
             }
             let counts = try runtime.store.read { try $0.actions.countByState(cells: nil) }
             print("demo stopped: actions by state \(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
@@ -97,8 +118,50 @@ struct DemoCommand: AsyncParsableCommand {
     }
 }
 
-/// The demo's simulated cell as a service: pushes telemetry once a second and material consumption every
-/// 5 s, re-timed to now; after `stopAfter`, asks the whole demo to shut down gracefully.
+extension DemoCommand {
+    /// Writes the simulated cell's telemetry as CSV, starts an OPC UA server replaying it a row a second, and
+    /// writes a copy of the cells folder whose cell subscribes to that server. Returns the server and the folder.
+    static func startPLC(catalog: CatalogOptions, outDir: String, seed: UInt64) throws -> (PeerServer, String) {
+        let loaded = try catalog.load()
+        let cellID = loaded.cells.keys.sorted().first!
+        let cell = loaded.cells[cellID]!
+        let assets = cell.assets.map(\.id)
+        let simulator = CellSimulator(
+            configuration: .init(seed: seed, assets: assets, samples: 3_600, normalSamples: 0, faultSpacing: 40, faultDuration: 30))
+        let frames = assets.map { simulator.telemetry(for: $0) }
+        let sensors = frames[0].sensors
+        var csv = "time,asset," + sensors.joined(separator: ",") + "\n"
+        for t in 0..<frames[0].count {
+            for (a, frame) in frames.enumerated() {
+                csv += "\(t),\(assets[a])," + (0..<sensors.count).map { String(frame.values[t, $0]) }.joined(separator: ",") + "\n"
+            }
+        }
+        let csvPath = (outDir as NSString).appendingPathComponent("plc-telemetry.csv")
+        try csv.write(toFile: csvPath, atomically: true, encoding: .utf8)
+        let plc = try PeerServer(kind: "asyncua", arguments: ["--variables", "0", "--period", "1", "--cell-csv", csvPath])
+        // The cells folder as it is, with the cell's opcua section added.
+        let cells = (outDir as NSString).appendingPathComponent("Cells-opcua")
+        try? FileManager.default.removeItem(atPath: cells)
+        try FileManager.default.copyItem(atPath: catalog.cells, toPath: cells)
+        let names = try FileManager.default.contentsOfDirectory(atPath: cells).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+        for name in names {
+            let path = cells + "/" + name
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            guard (try? CellDefinition.parse(text, file: path))?.id == cellID else { continue }
+            var section = "\n# Added by `sluice demo --opcua`: the assets' telemetry from the local OPC UA server.\n"
+            section += "opcua:\n  - endpoint: \(plc.endpoint)\n    publishing_interval: 1s\n    sampling_interval: 500ms\n    nodes:\n"
+            for asset in assets {
+                for sensor in sensors { section += "      - {node: \"ns=2;s=\(asset).\(sensor)\", asset: \(asset), sensor: \(sensor)}\n" }
+            }
+            try (text + section).write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        return (plc, cells)
+    }
+}
+
+/// The demo's simulated cell as a service: pushes telemetry once a second (unless it comes over OPC UA) and
+/// material consumption every 5 s, re-timed to now; after `stopAfter`, asks the whole demo to shut down
+/// gracefully.
 struct SimulatedCellService: Service {
     let cell: CellDefinition
     let seed: UInt64
@@ -107,6 +170,8 @@ struct SimulatedCellService: Service {
     let token: String
     let logger: Logger
     let stopAfter: Duration?
+    /// Whether the assets' samples go over HTTP; with OPC UA only the materials' movements do.
+    let samplesOverHTTP: Bool
 
     func run() async throws {
         let assets = cell.assets.map(\.id)
@@ -129,7 +194,7 @@ struct SimulatedCellService: Service {
             let now = Date()
             let t = second % 3_600
             var samples: [TelemetryBatch.Outgoing] = []
-            for (a, frame) in frames.enumerated() {
+            for (a, frame) in frames.enumerated() where samplesOverHTTP {
                 var values: [String: Double] = [:]
                 for (j, sensor) in frame.sensors.enumerated() { values[sensor] = frame.values[t, j] }
                 samples.append(TelemetryBatch.Outgoing(asset: assets[a], time: now, values: values))
@@ -147,7 +212,7 @@ struct SimulatedCellService: Service {
                 }
             }
             do {
-                _ = try await client.ingest(TelemetryBatch.json(samples: samples, movements: movements))
+                if !samples.isEmpty || !movements.isEmpty { _ = try await client.ingest(TelemetryBatch.json(samples: samples, movements: movements)) }
             } catch {
                 logger.warning("demo telemetry not sent", metadata: ["error": "\(error)"])
             }

@@ -58,7 +58,7 @@ struct OPCUABenchCommand: AsyncParsableCommand {
             printError("decoding Publish responses of \(items) data changes …")
             let decoded = try Self.decodingRate(items: items)
             if endpoint == nil { printError("starting the \(server) server with \(items) variables …") }
-            let peer = try endpoint == nil ? PeerServer(kind: server, items: items, period: interval / 1000) : nil
+            let peer = try endpoint == nil ? PeerServer(kind: server, arguments: ["--variables", String(items), "--period", String(interval / 1000)]) : nil
             defer { peer?.stop() }
             let url = endpoint ?? peer!.endpoint
             let nodes = (0..<items).map { NodeId(namespace: 2, string: "Cell.Values.\($0)") }
@@ -193,13 +193,15 @@ struct OPCUABenchCommand: AsyncParsableCommand {
     }
 }
 
-/// A peer OPC UA server run from the venv of scripts/opcua-peers.sh for the bench.
+/// A peer OPC UA server run from the venv of scripts/opcua-peers.sh, for the bench and the demo.
 final class PeerServer: Sendable {
     let endpoint: String
     private let process: Process
     private let log: URL
 
-    init(kind: String, items: Int, period: Double) throws {
+    /// Starts the `kind` server (open62541 or asyncua) on a free port with the script's `arguments`, and
+    /// waits until it listens.
+    init(kind: String, arguments: [String]) throws {
         let python = ".build/opcua-peers/bin/python"
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ValidationError("the peer servers' venv is missing: run scripts/opcua-peers.sh from the repository's root first")
@@ -211,7 +213,7 @@ final class PeerServer: Sendable {
         guard FileManager.default.createFile(atPath: log.path, contents: nil) else { throw ValidationError("cannot write \(log.path)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--port", String(port), "--variables", String(items), "--period", String(period)]
+        process.arguments = [script, "--port", String(port)] + arguments
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = FileHandle.nullDevice
         try process.run()
