@@ -213,22 +213,18 @@ async def run(args):
 
     # --cell-csv: one object per asset with a Double per sensor, replaying the file's rows in turn (a PLC
     # in front of the simulated cell, for `sluice demo --opcua`).
-    cell_rows, cell_nodes = [], {}
+    cell_rows, cell_nodes = {}, {}
     if args.cell_csv:
         with open(args.cell_csv, newline="") as f:
             reader = csv.DictReader(f)
             sensors = [c for c in reader.fieldnames if c not in ("time", "asset", "anomaly", "fault_kind")]
             for row in reader:
-                cell_rows.append(row)
-        for asset in dict.fromkeys(r["asset"] for r in cell_rows):
+                cell_rows.setdefault(row["asset"], []).append(row)
+        for asset in cell_rows:
             obj = await objects.add_object(ua.NodeId(asset, ns), ua.QualifiedName(asset, ns))
             for sensor in sensors:
                 cell_nodes[(asset, sensor)] = (await obj.add_variable(
                     ua.NodeId(f"{asset}.{sensor}", ns), ua.QualifiedName(sensor, ns), 0.0, ua.VariantType.Double)).nodeid
-        by_asset = {}
-        for r in cell_rows:
-            by_asset.setdefault(r["asset"], []).append(r)
-        cell_rows = by_asset
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
