@@ -70,10 +70,16 @@ struct OPCUAIngestTests {
         let before = try stored(sluice).count
         try await Task.sleep(for: .seconds(1))
         try server.start()
+        let restarted = Date()
         let back = ContinuousClock.now
         #expect(try await MQTTIngestTests.eventually { try self.stored(sluice).count > before + 5 })
         let resumed = ContinuousClock.now - back
         #expect(resumed < .seconds(5), "samples resumed \(resumed) after the server accepted connections again")
+        // The server published nothing while it was down; once back, every tick of its counter (the flow
+        // sensor) arrives: the counts stored after the restart run without a gap.
+        try await Task.sleep(for: .seconds(2))
+        let counts = Set(try stored(sluice).filter { $0.time >= restarted }.compactMap { $0.values["flow"] }.map { Int($0) })
+        #expect(counts.count >= 15 && counts.max()! - counts.min()! + 1 == counts.count, "\(counts.sorted())")
         #expect(sluice.opcua?.status[server.endpoint] == true)
         let metrics = sluice.engine.metrics.render()
         #expect(metrics.contains("sluice_opcua_outages_total 1"), "\(metrics.split(separator: "\n").filter { $0.contains("opcua") })")
