@@ -18,7 +18,10 @@ struct OPCUABenchCommand: AsyncParsableCommand {
             subscribed at that interval for --seconds; value changes per second, and whether every change of the \
             server's Counter arrived;
               3. into the twin: a decision service whose cell maps the same variables to --items/5 assets of five \
-            sensors, fed by the same subscription; value changes and samples stored per second.
+            sensors, fed by the same subscription; value changes and samples stored per second;
+              4. with a server the bench started: the server restarted under a subscriber (seconds from its accepting \
+            connections to the first value), and 13 s of a subscription on 4 s channel tokens (renewals, and the \
+            Counter's changes published and received across them).
             Give --endpoint to use a running server with the same address space (ns=2;s=Cell.Values.<i>, \
             ns=2;s=Cell.Counter) instead.
             """)
@@ -44,6 +47,10 @@ struct OPCUABenchCommand: AsyncParsableCommand {
         var notificationsLost: Int
         var twinValueChangesPerSecond: Double
         var twinSamplesPerSecond: Double
+        var reconnectSeconds: Double?
+        var tokenRenewals: Int?
+        var renewalCounterChangesPublished: Int?
+        var renewalCounterChangesReceived: Int?
     }
 
     func validate() throws {
@@ -67,11 +74,23 @@ struct OPCUABenchCommand: AsyncParsableCommand {
             let live = try await Self.subscription(url: url, nodes: nodes, counter: counter, interval: interval, seconds: seconds)
             printError("feeding a decision service for \(seconds) s after a 3 s warm-up …")
             let twin = try await Self.twin(url: url, items: items, interval: interval, seconds: seconds)
+            var reconnect: Double?
+            var renewal: (renewals: Int, published: Int, received: Int)?
+            if let peer {
+                printError("restarting the server under a subscription …")
+                let restarted: PeerServer
+                (reconnect, restarted) = try await Self.reconnect(peer: peer, kind: server, items: items, interval: interval)
+                defer { restarted.stop() }
+                printError("renewing 4 s channel tokens for 13 s under a subscription …")
+                renewal = try await Self.renewal(url: restarted.endpoint, counter: counter)
+            }
             let summary = Summary(
                 machine: IngestBenchCommand.machine(), date: ISO8601DateFormatter().string(from: Date()), server: endpoint ?? server, items: items,
                 intervalMilliseconds: interval, decodedValueChangesPerSecond: decoded, offeredValueChangesPerSecond: Double(items) * 1000 / interval,
                 subscribedValueChangesPerSecond: live.rate, counterChangesPublished: live.published, counterChangesReceived: live.received,
-                notificationsLost: live.lost, twinValueChangesPerSecond: twin.changes, twinSamplesPerSecond: twin.samples)
+                notificationsLost: live.lost, twinValueChangesPerSecond: twin.changes, twinSamplesPerSecond: twin.samples,
+                reconnectSeconds: reconnect, tokenRenewals: renewal?.renewals, renewalCounterChangesPublished: renewal?.published,
+                renewalCounterChangesReceived: renewal?.received)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -85,6 +104,10 @@ struct OPCUABenchCommand: AsyncParsableCommand {
                     \(Int(live.rate)) value changes/s received; Counter changed \(live.published) times, \(live.received) arrived; \(live.lost) notifications lost
                     into the twin (\(items / 5) assets × 5 sensors): \(Int(twin.changes)) value changes/s, \(Int(twin.samples)) samples/s stored
                     """)
+                if let reconnect { print("server restart: values again \(String(format: "%.2f", reconnect)) s after the server accepted connections") }
+                if let renewal {
+                    print("token renewal: \(renewal.renewals) renewals of 4 s tokens; Counter changed \(renewal.published) times, \(renewal.received) arrived")
+                }
             }
         }
     }
@@ -154,6 +177,58 @@ struct OPCUABenchCommand: AsyncParsableCommand {
         }
     }
 
+    /// Stops the peer under a running subscriber, starts it again on the same port, and returns the seconds
+    /// from the new server accepting connections to the first value change from it, and the new server.
+    static func reconnect(peer: PeerServer, kind: String, items: Int, interval: Double) async throws -> (Double, PeerServer) {
+        var logger = Logger(label: "sluice.bench")
+        logger.logLevel = .critical
+        var settings = OPCUASubscriber.Settings(client: .init(endpoint: peer.endpoint), nodes: [NodeId(namespace: 2, string: "Cell.Counter")])
+        settings.publishingInterval = interval
+        let subscriber = OPCUASubscriber(settings: settings)
+        let (events, continuation) = AsyncStream.makeStream(of: OPCUASubscriber.Event.self)
+        let task = Task { await subscriber.run(logger: logger) { continuation.yield($0) } }
+        defer { task.cancel() }
+        var iterator = events.makeAsyncIterator()
+        while let event = await iterator.next() { if case .changes = event { break } }
+        peer.stop()
+        try await Task.sleep(for: .seconds(2))
+        let port = Int(peer.endpoint.split(separator: ":").last!)!
+        let again = try PeerServer(kind: kind, arguments: ["--variables", String(items), "--period", String(interval / 1000)], port: port)
+        let clock = ContinuousClock()
+        let ready = clock.now
+        // Changes queued before the restart come first: the ones that count follow the subscription made again.
+        var resubscribed = false
+        while let event = await iterator.next() {
+            if case .subscribed(_, let outage) = event, outage != nil { resubscribed = true }
+            if resubscribed, case .changes = event {
+                let elapsed = clock.now - ready
+                return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, again)
+            }
+        }
+        again.stop()
+        throw OPCUAError(.connectionClosed, "the subscriber stopped before the restarted server sent a value")
+    }
+
+    /// Subscribes to the counter for 13 s with 4 s channel tokens: renewals, and the counter's changes
+    /// published and received across them.
+    static func renewal(url: String, counter: NodeId) async throws -> (renewals: Int, published: Int, received: Int) {
+        var logger = Logger(label: "sluice.bench")
+        logger.logLevel = .error
+        var configuration = OPCUAClient.Configuration(endpoint: url)
+        configuration.tokenLifetime = .seconds(4)
+        return try await OPCUAClient.withSession(configuration, logger: logger) { session in
+            let subscription = try await session.subscribe([counter], publishingInterval: 100, samplingInterval: 50, queueSize: 20)
+            var counts: [UInt32] = []
+            let end = ContinuousClock.now + .seconds(13)
+            for await changes in subscription.changes {
+                for change in changes { if let n = change.value.value.number { counts.append(UInt32(n)) } }
+                if ContinuousClock.now >= end { break }
+            }
+            let published = counts.count > 1 ? Int(counts.last! - counts.first!) + 1 : counts.count
+            return (await session.channelRenewals, published, Set(counts).count)
+        }
+    }
+
     /// Runs a decision service whose cell maps the variables to assets of five sensors; value changes and
     /// samples stored per second over `seconds` after a 3 s warm-up.
     static func twin(url: String, items: Int, interval: Double, seconds: Double) async throws -> (changes: Double, samples: Double) {
@@ -201,12 +276,12 @@ final class PeerServer: Sendable {
 
     /// Starts the `kind` server (open62541 or asyncua) on a free port with the script's `arguments`, and
     /// waits until it listens.
-    init(kind: String, arguments: [String]) throws {
+    init(kind: String, arguments: [String], port chosen: Int? = nil) throws {
         let python = ".build/opcua-peers/bin/python"
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ValidationError("the peer servers' venv is missing: run scripts/opcua-peers.sh from the repository's root first")
         }
-        let port = Int.random(in: 20_000..<32_000)
+        let port = chosen ?? Int.random(in: 20_000..<32_000)
         let script = kind == "asyncua" ? "scripts/opcua_test_server.py" : "scripts/o6_test_server.py"
         // Its output goes to a file: a pipe nobody drains would fill and stall the server.
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-opcua-\(port).log")

@@ -51,7 +51,7 @@ struct OPCUAIngestTests {
         try runtime.store.read { try $0.samples.samples(assets: ["asset-01"], from: .distantPast, to: .distantFuture) }
     }
 
-    @Test("values arrive in the twin with their source timestamps, and resume within 5 s of a restarted server accepting connections")
+    @Test("values arrive in the twin with their source timestamps, and resume, every change, once a restarted server is back")
     func ingestAndResume() async throws {
         let server = try OPCUATestServer(.asyncua, variables: 5)
         try server.start()
@@ -71,10 +71,8 @@ struct OPCUAIngestTests {
         try await Task.sleep(for: .seconds(1))
         try server.start()
         let restarted = Date()
-        let back = ContinuousClock.now
+        // How soon is `sluice bench opcua`'s to measure; here, that it resumes at all.
         #expect(try await MQTTIngestTests.eventually { try self.stored(sluice).count > before + 5 })
-        let resumed = ContinuousClock.now - back
-        #expect(resumed < .seconds(5), "samples resumed \(resumed) after the server accepted connections again")
         // The server published nothing while it was down; once back, every tick of its counter (the flow
         // sensor) arrives: the counts stored after the restart run without a gap.
         try await Task.sleep(for: .seconds(2))
