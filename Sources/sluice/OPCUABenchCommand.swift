@@ -65,7 +65,8 @@ struct OPCUABenchCommand: AsyncParsableCommand {
             printError("decoding Publish responses of \(items) data changes …")
             let decoded = try Self.decodingRate(items: items)
             if endpoint == nil { printError("starting the \(server) server with \(items) variables …") }
-            let peer = try endpoint == nil ? PeerServer(kind: server, arguments: ["--variables", String(items), "--period", String(interval / 1000)]) : nil
+            let peer =
+                try endpoint == nil ? PeerServer(kind: server, arguments: ["--variables", String(items), "--period", String(interval / 1000)]) : nil
             defer { peer?.stop() }
             let url = endpoint ?? peer!.endpoint
             let nodes = (0..<items).map { NodeId(namespace: 2, string: "Cell.Values.\($0)") }
@@ -104,9 +105,13 @@ struct OPCUABenchCommand: AsyncParsableCommand {
                     \(Int(live.rate)) value changes/s received; Counter changed \(live.published) times, \(live.received) arrived; \(live.lost) notifications lost
                     into the twin (\(items / 5) assets × 5 sensors): \(Int(twin.changes)) value changes/s, \(Int(twin.samples)) samples/s stored
                     """)
-                if let reconnect { print("server restart: values again \(String(format: "%.2f", reconnect)) s after the server accepted connections") }
+                if let reconnect {
+                    print("server restart: values again \(String(format: "%.2f", reconnect)) s after the server accepted connections")
+                }
                 if let renewal {
-                    print("token renewal: \(renewal.renewals) renewals of 4 s tokens; Counter changed \(renewal.published) times, \(renewal.received) arrived")
+                    print(
+                        "token renewal: \(renewal.renewals) renewals of 4 s tokens; Counter changed \(renewal.published) times, \(renewal.received) arrived"
+                    )
                 }
             }
         }
