@@ -78,6 +78,9 @@ struct ServerTests {
                 }
                 if counts.count >= 30 { break }
             }
+            // DeleteSubscriptions: the server drops it and its stream of changes ends.
+            try await session.unsubscribe(subscription)
+            for await _ in subscription.changes {}
             return (counts, others, await session.statistics)
         }
         // The first value is the counter as it stood; every later one is one more.

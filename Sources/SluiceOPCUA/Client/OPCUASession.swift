@@ -293,9 +293,12 @@ public actor OPCUASession {
     /// Deletes a subscription; its stream of changes ends.
     public func unsubscribe(_ subscription: OPCUASubscription) async throws {
         subscriptions.removeValue(forKey: subscription.id)?.continuation.finish()
-        _ = try await channel.call(
+        let response = try await channel.call(
             DeleteSubscriptionsRequest(subscriptionIds: [subscription.id]), authenticationToken: authenticationToken,
             timeout: configuration.requestTimeout, service: "DeleteSubscriptions")
+        if let status = response.results.first, status.isBad {
+            throw OPCUAError(.serviceFault, "the server could not delete subscription \(subscription.id)", status: status)
+        }
     }
 
     /// Closes the session on the server (deleting its subscriptions) and ends every stream of changes.
