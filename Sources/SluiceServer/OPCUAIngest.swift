@@ -90,12 +90,8 @@ public final class OPCUAIngest: Service {
 
     /// The security a source asks for, with the certificate and trust list of its PKI folder.
     private static func security(of source: CellDefinition.OPCUASource, cell: String) throws -> OPCUAClient.Security {
-        let modes: [String: MessageSecurityMode] = ["sign": .sign, "sign-and-encrypt": .signAndEncrypt]
-        guard let mode = modes[source.security] else { return OPCUAClient.Security() }
         do {
-            let certificate = try ApplicationCertificate(
-                certificateFile: source.pki + "/own/certificate.der", privateKeyFile: source.pki + "/own/private-key.pem")
-            return OPCUAClient.Security(mode: mode, certificate: certificate, trustList: try TrustList(folder: source.pki + "/trusted"))
+            return try OPCUAClient.Security(named: source.security, pki: source.pki)
         } catch {
             throw ServiceError(.invalid, "cell \(cell), OPC UA server \(source.endpoint): \(error.message)")
         }
@@ -126,7 +122,7 @@ public final class OPCUAIngest: Service {
                     log.warning("OPC UA node cannot be watched", metadata: ["opcua.node": "\(item.nodeId)", "status": "\(item.status)"])
                 }
                 if let outage {
-                    let seconds = Double(outage.components.seconds) + Double(outage.components.attoseconds) / 1e18
+                    let seconds = outage.inSeconds
                     self.outageSeconds.increment(by: Int64(seconds.rounded()))
                     log.warning("OPC UA subscription resumed", metadata: ["opcua.outage_seconds": "\(String(format: "%.1f", seconds))"])
                 } else {
@@ -151,8 +147,12 @@ public final class OPCUAIngest: Service {
     /// server queues what changes.
     func ingest(_ changes: [OPCUAValueChange], from source: Source, logger: Logger) async {
         valueChanges.increment(by: Int64(changes.count))
-        var grouped: [String: [String: Double]] = [:]
-        var order: [String] = []
+        struct Key: Hashable {
+            let asset: String
+            let time: String
+        }
+        var grouped: [Key: [String: Double]] = [:]
+        var order: [Key] = []
         var bad = 0
         for change in changes {
             guard let target = source.targets[change.nodeId] else { continue }
@@ -164,16 +164,13 @@ public final class OPCUAIngest: Service {
                 continue
             }
             let time = change.value.sampleTime?.date ?? Date()
-            let key = "\(target.asset)\u{1F}\(ISOTime.format(time))"
+            let key = Key(asset: target.asset, time: ISOTime.format(time))
             if grouped[key] == nil { order.append(key) }
             grouped[key, default: [:]][target.sensor] = number
         }
         if bad > 0 { badValues.increment(by: Int64(bad)) }
         guard !order.isEmpty else { return }
-        let samples = order.map { key -> TelemetryBatch.Sample in
-            let parts = key.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
-            return TelemetryBatch.Sample(asset: parts[0], time: parts[1], values: grouped[key])
-        }
+        let samples = order.map { TelemetryBatch.Sample(asset: $0.asset, time: $0.time, values: grouped[$0]) }
         let principal = Principal(tokenID: "", name: "opcua:\(source.definition.endpoint)", role: .edge, cell: source.cell)
         var delay = Duration.milliseconds(100)
         for attempt in 1...10 {

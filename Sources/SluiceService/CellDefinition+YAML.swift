@@ -139,7 +139,7 @@ extension CellDefinition {
             let publishing = try fields.value["publishing_interval"].map { try reader.duration($0, key: "publishing_interval", positive: true) } ?? 1
             let sampling = try fields.value["sampling_interval"].map { try reader.duration($0, key: "sampling_interval", positive: true) }
             let security = fields.value["security"]?.scalar?.string ?? "none"
-            guard ["none", "sign", "sign-and-encrypt"].contains(security) else {
+            guard OPCUAClient.Security.modeNames[security] != nil else {
                 throw reader.fail(fields.value["security"], "'security' is none, sign or sign-and-encrypt, got '\(security)'")
             }
             let pki = fields.value["pki"]?.scalar?.string ?? "pki"

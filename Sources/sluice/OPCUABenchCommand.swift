@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import SluiceOPCUA
 import SluiceServer
+import SluiceTelemetry
 
 struct OPCUABenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -145,7 +146,7 @@ struct OPCUABenchCommand: AsyncParsableCommand {
             }
         }
         let elapsed = clock.now - start
-        return Double(decoded) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(decoded) / elapsed.inSeconds
     }
 
     /// Subscribes to `nodes` and the counter for `seconds` after a 2 s warm-up.
@@ -176,7 +177,7 @@ struct OPCUABenchCommand: AsyncParsableCommand {
                 if now - start! >= .milliseconds(Int64(seconds * 1000)) { break }
             }
             let elapsed = clock.now - (start ?? clock.now)
-            let span = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let span = elapsed.inSeconds
             let published = counts.count > 1 ? Int(counts.last! - counts.first!) + 1 : counts.count
             return (Double(count) / max(span, 1e-9), published, counts.count, await session.statistics.lost)
         }
@@ -207,7 +208,7 @@ struct OPCUABenchCommand: AsyncParsableCommand {
             if case .subscribed(_, let outage) = event, outage != nil { resubscribed = true }
             if resubscribed, case .changes = event {
                 let elapsed = clock.now - ready
-                return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, again)
+                return (elapsed.inSeconds, again)
             }
         }
         again.stop()
@@ -268,7 +269,7 @@ struct OPCUABenchCommand: AsyncParsableCommand {
         try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
         let after = try figures()
         let elapsed = clock.now - start
-        let span = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let span = elapsed.inSeconds
         return ((after.changes - before.changes) / span, Double(after.samples - before.samples) / span)
     }
 }

@@ -60,12 +60,10 @@ struct OPCUAConnectionOptions: ParsableArguments {
 
     /// The security for `mode` with the certificate, key and trust list under `pki`.
     static func security(_ mode: String, pki: String) throws -> OPCUAClient.Security {
-        let modes: [String: MessageSecurityMode] = ["none": .none, "sign": .sign, "sign-and-encrypt": .signAndEncrypt]
-        guard let chosen = modes[mode] else { throw ValidationError("--security is none, sign or sign-and-encrypt, not '\(mode)'") }
-        guard chosen != .none else { return OPCUAClient.Security() }
-        let certificate = try ApplicationCertificate(
-            certificateFile: pki + "/own/certificate.der", privateKeyFile: pki + "/own/private-key.pem")
-        return OPCUAClient.Security(mode: chosen, certificate: certificate, trustList: try TrustList(folder: pki + "/trusted"))
+        guard OPCUAClient.Security.modeNames[mode] != nil else {
+            throw ValidationError("--security is none, sign or sign-and-encrypt, not '\(mode)'")
+        }
+        return try OPCUAClient.Security(named: mode, pki: pki)
     }
 
     static func nodes(_ texts: [String]) throws -> [NodeId] {
@@ -129,13 +127,7 @@ struct OPCUABrowseCommand: AsyncParsableCommand {
         if case .nodeId(let type) = values[0].value {
             text = ": " + (type.namespace == 0 && (1...25).contains(Self.numeric(type)) ? Variant.typeNames[Self.numeric(type)] : type.description)
         }
-        let properties = try await session.browse(node, referenceType: NodeId(numeric: 46))
-        if let units = properties.first(where: { $0.browseName.name == "EngineeringUnits" }),
-            case .extensionObject(let object) = try await session.read([units.nodeId.nodeId])[0].value,
-            let information = try? object.decode(EUInformation.self, typeId: EUInformation.encodingId)
-        {
-            text += ", \(information.displayName)"
-        }
+        if let information = try await session.engineeringUnits(of: node) { text += ", \(information.displayName)" }
         return text
     }
 
@@ -220,12 +212,7 @@ struct OPCUAMappingCommand: AsyncParsableCommand {
     static func numericUnit(_ session: OPCUASession, _ node: NodeId) async throws -> (Bool, String?)? {
         guard case .nodeId(let type) = try await session.read([node], attribute: .dataType)[0].value else { return nil }
         guard type.namespace == 0, case .numeric(let n) = type.identifier, (1...11).contains(n) else { return (false, nil) }
-        let properties = try await session.browse(node, referenceType: NodeId(numeric: 46))
-        guard let units = properties.first(where: { $0.browseName.name == "EngineeringUnits" }),
-            case .extensionObject(let object) = try await session.read([units.nodeId.nodeId])[0].value,
-            let information = try? object.decode(EUInformation.self, typeId: EUInformation.encodingId)
-        else { return (true, nil) }
-        return (true, information.displayName.description)
+        return (true, try await session.engineeringUnits(of: node)?.displayName.description)
     }
 
     /// `Temp Sensor 1` → `temp-sensor-1`: lower case, letters and digits, dashes between.
@@ -256,19 +243,21 @@ struct OPCUACertificateCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             guard (1...30).contains(years) else { throw ValidationError("--years must be from 1 to 30") }
-            let own = pki + "/own"
-            let certificateFile = own + "/certificate.der"
+            let certificateFile = OPCUAClient.Security.certificateFile(pki: pki)
+            let keyFile = OPCUAClient.Security.privateKeyFile(pki: pki)
             if FileManager.default.fileExists(atPath: certificateFile), !force {
-                let existing = try ApplicationCertificate(certificateFile: certificateFile, privateKeyFile: own + "/private-key.pem")
+                let existing = try ApplicationCertificate(certificateFile: certificateFile, privateKeyFile: keyFile)
                 print("kept \(certificateFile) (\(existing.applicationURI), SHA-1 thumbprint \(existing.thumbprint)); --force makes a new one")
                 return
             }
-            for folder in [own, pki + "/trusted"] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            for folder in [(keyFile as NSString).deletingLastPathComponent, OPCUAClient.Security.trustedFolder(pki: pki)] {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
             let certificate = try ApplicationCertificate(applicationURI: applicationURI, commonName: "Sluice", hostName: host, years: years)
-            try certificate.write(certificateFile: certificateFile, privateKeyFile: own + "/private-key.pem")
+            try certificate.write(certificateFile: certificateFile, privateKeyFile: keyFile)
             print(
                 """
-                wrote \(certificateFile) and \(own)/private-key.pem: \(applicationURI), host \(host), SHA-1 thumbprint \(certificate.thumbprint)
+                wrote \(certificateFile) and \(keyFile): \(applicationURI), host \(host), SHA-1 thumbprint \(certificate.thumbprint)
                 next: have the OPC UA server trust \(certificateFile), and put the server's certificate in \(pki)/trusted
                 """)
         }

@@ -78,6 +78,31 @@ public enum OPCUAClient {
         /// Security None.
         public init() { mode = .none }
 
+        /// The names the command line and cell files give the modes.
+        public static let modeNames: [String: MessageSecurityMode] = ["none": .none, "sign": .sign, "sign-and-encrypt": .signAndEncrypt]
+
+        /// The security named `name` (`none`, `sign`, `sign-and-encrypt`) with the certificate, key and trust
+        /// list of the PKI folder `pki`: `own/certificate.der`, `own/private-key.pem` and `trusted/`.
+        public init(named name: String, pki: String) throws(OPCUAError) {
+            guard let mode = Self.modeNames[name] else {
+                throw OPCUAError(.securityConfiguration, "security is none, sign or sign-and-encrypt, not '\(name)'")
+            }
+            guard mode != .none else {
+                self.init()
+                return
+            }
+            let certificate = try ApplicationCertificate(
+                certificateFile: Self.certificateFile(pki: pki), privateKeyFile: Self.privateKeyFile(pki: pki))
+            self.init(mode: mode, certificate: certificate, trustList: try TrustList(folder: Self.trustedFolder(pki: pki)))
+        }
+
+        /// The client's certificate in the PKI folder `pki`.
+        public static func certificateFile(pki: String) -> String { pki + "/own/certificate.der" }
+        /// The client's private key in the PKI folder `pki`.
+        public static func privateKeyFile(pki: String) -> String { pki + "/own/private-key.pem" }
+        /// The trusted server certificates in the PKI folder `pki`.
+        public static func trustedFolder(pki: String) -> String { pki + "/trusted" }
+
         /// Basic256Sha256 in `mode`, with `certificate` and `trustList`.
         public init(mode: MessageSecurityMode, certificate: ApplicationCertificate, trustList: TrustList) {
             self.mode = mode
@@ -153,7 +178,7 @@ public enum OPCUAClient {
         let connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.components.seconds * 1_000_000_000)))
+                .connectTimeout(TimeAmount(configuration.connectTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: endpoint.host, port: endpoint.port) { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -253,6 +253,16 @@ public actor OPCUASession {
         return references
     }
 
+    /// A variable's unit: the value of its EngineeringUnits property (HasProperty, i=46), nil when it has
+    /// none.
+    public func engineeringUnits(of node: NodeId) async throws -> EUInformation? {
+        let properties = try await browse(node, referenceType: NodeId(numeric: 46))
+        guard let units = properties.first(where: { $0.browseName.name == "EngineeringUnits" }),
+            case .extensionObject(let object) = try await read([units.nodeId.nodeId])[0].value
+        else { return nil }
+        return try? object.decode(EUInformation.self, typeId: EUInformation.encodingId)
+    }
+
     /// Subscribes to the values of `nodes`: the server samples each every `samplingInterval` milliseconds
     /// (-1: the publishing interval) and sends what changed (beyond `deadband`, if given) every
     /// `publishingInterval` milliseconds, or a keep-alive every ten seconds when nothing did.

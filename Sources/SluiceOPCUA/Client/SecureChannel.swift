@@ -223,9 +223,8 @@ actor SecureChannel {
 
     /// Waits for `promise`, failing it after `timeout`; a request that timed out is forgotten.
     private func awaiting<T: Sendable>(_ promise: EventLoopPromise<T>, timeout: Duration, what: String, requestId: UInt32? = nil) async throws -> T {
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         // Completing a promise twice is ignored, so the timer may race the answer.
-        let timer = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+        let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             promise.fail(OPCUAError(.timeout, "no answer to \(what) within \(timeout)"))
         }
         defer { timer.cancel() }
