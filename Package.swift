@@ -199,7 +199,10 @@ let package = Package(
         // Helpers shared by the service, server and CLI tests: a test cell, a manual clock, a broker runner.
         .target(
             name: "SluiceTestSupport",
-            dependencies: ["SluiceAnomaly", "SluiceGates", "SluiceReplenishment", "SluiceService", "SluiceSimulation", "SluiceStore"],
+            dependencies: [
+                "SluiceAnomaly", "SluiceGates", "SluiceReplenishment", "SluiceService", "SluiceSimulation", "SluiceStore",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The `sluice` command: a thin shell over the libraries.

@@ -9,7 +9,9 @@ import Synchronization
 
 /// Telemetry from the OPC UA servers the cells name: one subscription per server, its value changes
 /// ingested as samples exactly as `POST /v1/telemetry` would take them, timed by each value's source
-/// timestamp (else the server's). A value whose status is Bad or Uncertain is left out of the sample, so it
+/// timestamp (else the server's). After a lost connection the session is reactivated, so the values the
+/// server queued during the outage (up to a minute's worth per node) are ingested late rather than lost;
+/// a server that no longer has the session gets a new one. A value whose status is Bad or Uncertain is left out of the sample, so it
 /// is not scored and its sensor counts as missing for coverage; it is counted in `/metrics`. A server that
 /// cannot be reached is retried every few seconds and shown in `/health`; it never stops the service.
 public final class OPCUAIngest: Service {
@@ -30,6 +32,9 @@ public final class OPCUAIngest: Service {
     private let badValues: Counter
     private let outages: Counter
     private let outageSeconds: Counter
+    private let resumptions: Counter
+    private let recovered: Counter
+    private let lost: Counter
 
     /// The ingest of every OPC UA server in `engine`'s cells; nil when none names one. Passwords are read
     /// here, from the environment or the files the cells name.
@@ -48,6 +53,10 @@ public final class OPCUAIngest: Service {
                 var settings = OPCUASubscriber.Settings(client: client, nodes: nodes)
                 settings.publishingInterval = definition.publishingInterval * 1000
                 settings.samplingInterval = definition.samplingInterval.map { $0 * 1000 } ?? -1
+                // The server keeps a subscription about a minute without Publish requests: queue a minute of
+                // each node's samples, so a reactivated session gets all of an outage it can still recover.
+                let sampling = settings.samplingInterval > 0 ? settings.samplingInterval : settings.publishingInterval
+                settings.queueSize = UInt32(min(1000, max(10, (60_000 / max(sampling, 1)).rounded(.up))))
                 let targets = Dictionary(zip(nodes, definition.nodes.map { ($0.asset, $0.sensor) }), uniquingKeysWith: { first, _ in first })
                 sources.append(Source(cell: cell.id, definition: definition, settings: settings, targets: targets))
             }
@@ -66,6 +75,9 @@ public final class OPCUAIngest: Service {
         badValues = counter("bad_values", "total", "OPC UA values with a Bad or Uncertain status, left out of the samples")
         outages = counter("outages", "total", "Times an OPC UA server connection was lost")
         outageSeconds = counter("outage_seconds", "total", "Seconds OPC UA servers were out of reach, counted once they are back")
+        resumptions = counter("sessions_resumed", "total", "Sessions reactivated after an outage, their subscriptions carried on")
+        recovered = counter("notifications_recovered", "total", "OPC UA notification messages missing from the sequence and sent again")
+        lost = counter("notifications_lost", "total", "OPC UA notification messages missing from the sequence that the server no longer had")
     }
 
     /// Whether each server (by endpoint) is connected and subscribed.
@@ -124,9 +136,27 @@ public final class OPCUAIngest: Service {
                 if let outage {
                     let seconds = outage.inSeconds
                     self.outageSeconds.increment(by: Int64(seconds.rounded()))
-                    log.warning("OPC UA subscription resumed", metadata: ["opcua.outage_seconds": "\(String(format: "%.1f", seconds))"])
+                    log.warning(
+                        "OPC UA subscribed again in a new session; changes during the outage are lost",
+                        metadata: ["opcua.outage_seconds": "\(String(format: "%.1f", seconds))"])
                 } else {
                     log.info("OPC UA subscribed", metadata: ["opcua.nodes": "\(items.count)"])
+                }
+            case .resumed(_, let outage):
+                self.connected.withLock { $0[endpoint] = true }
+                let seconds = outage.inSeconds
+                self.outageSeconds.increment(by: Int64(seconds.rounded()))
+                self.resumptions.increment()
+                log.warning(
+                    "OPC UA session resumed; changes queued during the outage follow",
+                    metadata: ["opcua.outage_seconds": "\(String(format: "%.1f", seconds))"])
+            case .sequenceGap(let recovered, let lost):
+                self.recovered.increment(by: Int64(recovered))
+                self.lost.increment(by: Int64(lost))
+                if lost > 0 {
+                    log.warning("OPC UA notifications lost", metadata: ["opcua.recovered": "\(recovered)", "opcua.lost": "\(lost)"])
+                } else {
+                    log.info("OPC UA notifications recovered with Republish", metadata: ["opcua.recovered": "\(recovered)"])
                 }
             case .disconnected(let error, let retryIn):
                 let wasConnected = self.connected.withLock { state in

@@ -60,6 +60,9 @@ public final class OPCUATestServer: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// The server's certificate (DER), there once the server has started.
+    public var certificateFile: String { directory.appendingPathComponent("pki/server_cert.der").path }
+
     private var outputFile: URL { directory.appendingPathComponent("server.out") }
 
     /// What the server printed so far (its ready line, its logs).

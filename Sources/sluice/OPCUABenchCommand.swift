@@ -205,7 +205,10 @@ struct OPCUABenchCommand: AsyncParsableCommand {
         // Changes queued before the restart come first: the ones that count follow the subscription made again.
         var resubscribed = false
         while let event = await iterator.next() {
-            if case .subscribed(_, let outage) = event, outage != nil { resubscribed = true }
+            switch event {
+            case .subscribed(_, .some), .resumed: resubscribed = true
+            default: break
+            }
             if resubscribed, case .changes = event {
                 let elapsed = clock.now - ready
                 return (elapsed.inSeconds, again)

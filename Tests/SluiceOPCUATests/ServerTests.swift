@@ -13,7 +13,7 @@ import Testing
     .timeLimit(.minutes(2))
 )
 struct ServerTests {
-    private func started(_ implementation: OPCUATestServer.Implementation, variables: Int = 20, extra: [String] = []) throws -> OPCUATestServer {
+    func started(_ implementation: OPCUATestServer.Implementation, variables: Int = 20, extra: [String] = []) throws -> OPCUATestServer {
         let server = try OPCUATestServer(implementation, variables: variables, extra: extra)
         try server.start()
         return server

@@ -7,20 +7,20 @@ import SluiceStore
 import SluiceTestSupport
 import Testing
 
-/// Telemetry read from a real OPC UA server (asyncua) into a running server: stored with the values' source
-/// timestamps, and resumed after the OPC UA server restarts.
+/// Telemetry read from real OPC UA servers into a running server: stored with the values' source timestamps,
+/// resumed after the OPC UA server restarts, and complete across a network outage.
 @Suite(
     "OPC UA ingest", .serialized, .enabled(if: OPCUATestServer.isAvailable, "needs the venv of scripts/opcua-peers.sh"),
     .timeLimit(.minutes(2)))
 struct OPCUAIngestTests {
     /// A server folder whose cell reads five sensors of asset-01 from `server`.
-    private func folder(_ server: OPCUATestServer, extra: String = "") throws -> String {
+    private func folder(_ server: OPCUATestServer, endpoint: String? = nil, extra: String = "") throws -> String {
         let path = try TestCell.writeServerFolder(assets: 1)
         let cell = path + "/Cells/\(TestCell.id).yaml"
         var text = try String(contentsOfFile: cell, encoding: .utf8)
         text += """
             opcua:
-              - endpoint: \(server.endpoint)
+              - endpoint: \(endpoint ?? server.endpoint)
                 publishing_interval: 200ms
                 sampling_interval: 100ms\(extra)
                 nodes:
@@ -81,6 +81,35 @@ struct OPCUAIngestTests {
         #expect(sluice.opcua?.status[server.endpoint] == true)
         let metrics = sluice.engine.metrics.render()
         #expect(metrics.contains("sluice_opcua_outages_total 1"), "\(metrics.split(separator: "\n").filter { $0.contains("opcua") })")
+        // The restarted server no longer knows the session: a new one was made.
+        #expect(metrics.contains("sluice_opcua_sessions_resumed_total 0"), "\(metrics.split(separator: "\n").filter { $0.contains("opcua") })")
+    }
+
+    @Test("after a network outage the session is reactivated and every change the server sampled meanwhile is stored")
+    func networkOutage() async throws {
+        let server = try OPCUATestServer(.open62541, variables: 5)
+        try server.start()
+        let proxy = try await TCPProxy(port: server.port)
+        let endpoint = "opc.tcp://127.0.0.1:\(proxy.port)"
+        let sluice = try runtime(try folder(server, endpoint: endpoint))
+        let running = Task { try await sluice.run() }
+        defer { running.cancel() }
+        #expect(try await MQTTIngestTests.eventually { try self.stored(sluice).count >= 10 })
+        let cut = Date()
+        try await proxy.cut(holdingBack: .milliseconds(500))
+        #expect(try await MQTTIngestTests.eventually { sluice.opcua?.status[endpoint] == false })
+        try await Task.sleep(for: .seconds(2))
+        proxy.restore()
+        let restored = Date()
+        #expect(try await MQTTIngestTests.eventually { try self.stored(sluice).contains { $0.time > restored.addingTimeInterval(2) } })
+        // The counter (the flow sensor) ticks every 100 ms: the ticks from before the cut to after the
+        // connection is back are all stored, those of the outage included.
+        let counts = Set(try stored(sluice).filter { $0.time >= cut.addingTimeInterval(-1) }.compactMap { $0.values["flow"] }.map { Int($0) })
+        #expect(counts.count >= 40 && counts.max()! - counts.min()! + 1 == counts.count, "\(counts.sorted())")
+        let metrics = sluice.engine.metrics.render().split(separator: "\n").filter { $0.contains("opcua") }
+        #expect(metrics.contains("sluice_opcua_sessions_resumed_total 1"), "\(metrics)")
+        #expect(metrics.contains("sluice_opcua_notifications_lost_total 0"), "\(metrics)")
+        #expect(!metrics.contains("sluice_opcua_notifications_recovered_total 0"), "\(metrics)")
     }
 
     @Test("a cell whose OPC UA server is down still starts, shows it in health, and reads once the server is up")

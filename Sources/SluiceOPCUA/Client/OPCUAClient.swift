@@ -118,8 +118,13 @@ public enum OPCUAClient {
     /// which servers answer without security), picks the Basic256Sha256 endpoint of the mode asked for,
     /// checks the server's certificate against the trust list, and a second connection opens the secure
     /// channel the session runs on.
+    ///
+    /// With `resuming` (a session's ``OPCUASession/resumption`` taken after its connection was lost), the
+    /// old session is first reactivated on the new channel, so its subscriptions carry on with what the
+    /// server queued meanwhile (``OPCUASession/resumedSubscriptions``); a server that no longer has it gets
+    /// a new session (``OPCUASession/isResumed`` tells which).
     public static func withSession<T: Sendable>(
-        _ configuration: Configuration, logger: Logger = Logger(label: "sluice.opcua"),
+        _ configuration: Configuration, resuming: OPCUASession.Resumption? = nil, logger: Logger = Logger(label: "sluice.opcua"),
         _ body: (OPCUASession) async throws -> T
     ) async throws -> T {
         var security: ChannelSecurity?
@@ -149,7 +154,8 @@ public enum OPCUAClient {
             endpoint = chosen
         }
         return try await withChannel(configuration, security: security, logger: logger) { channel in
-            let session = try await OPCUASession.create(on: channel, configuration: configuration, endpoint: endpoint, logger: logger)
+            let session = try await OPCUASession.create(
+                on: channel, configuration: configuration, endpoint: endpoint, resuming: resuming, logger: logger)
             return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
                 group.addTask { await session.processPublishResponses() }
                 group.addTask { await session.keepPublishing() }

@@ -50,7 +50,7 @@ public struct OPCUASubscriptionStatistics: Sendable, Equatable {
 }
 
 /// An activated session on a secure channel: Browse, Read and subscriptions. Made by
-/// ``OPCUAClient/withSession(_:logger:_:)``, valid inside its closure.
+/// ``OPCUAClient/withSession(_:resuming:logger:_:)``, valid inside its closure.
 public actor OPCUASession {
     private let channel: SecureChannel
     private let configuration: OPCUAClient.Configuration
@@ -58,47 +58,117 @@ public actor OPCUASession {
     private let authenticationToken: NodeId
     /// The endpoint the session runs on, as the server described it.
     public nonisolated let endpoint: EndpointDescription
-    /// The session timeout the server granted, in milliseconds.
+    /// The session timeout the server granted, in milliseconds: how long the server keeps the session, and
+    /// its subscriptions, after the connection is lost.
     public nonisolated let sessionTimeout: Double
+    /// The server's id for the session.
+    public nonisolated let sessionId: NodeId
 
-    private struct SubscriptionState {
-        var continuation: AsyncStream<[OPCUAValueChange]>.Continuation
+    /// What the session knows of one subscription, kept across a lost connection so the session can carry
+    /// on with it.
+    struct SubscriptionRecord: Sendable {
         var nodes: [UInt32: NodeId]
+        var items: [MonitoredItem]
         var lastSequence: UInt32?
         var publishingInterval: Double
         var keepAliveCount: UInt32
     }
 
-    private var subscriptions: [UInt32: SubscriptionState] = [:]
+    private var subscriptions: [UInt32: SubscriptionRecord] = [:]
+    private var streams: [UInt32: AsyncStream<[OPCUAValueChange]>.Continuation] = [:]
     private var acknowledgements: [SubscriptionAcknowledgement] = []
     private var nextClientHandle: UInt32 = 0
+    /// The nonce of the server's last CreateSession or ActivateSession answer: the next activation signs it.
+    private let serverNonce: [UInt8]
+    private let serverCertificate: [UInt8]?
+    /// Closed on the server, or its connection lost: no more requests go out on this connection.
+    private var ended = false
     private var closed = false
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
+    /// Whether this session is one made before a lost connection and reactivated on a new one (its
+    /// subscriptions carried on by the server), rather than a new session.
+    public nonisolated let isResumed: Bool
+    /// The subscriptions a reactivated session carried on with, with new streams of changes that begin with
+    /// what the server queued while the connection was down; empty for a new session.
+    public nonisolated let resumedSubscriptions: [OPCUASubscription]
     /// What the subscriptions have seen so far.
     public private(set) var statistics = OPCUASubscriptionStatistics()
     /// Publish requests kept outstanding, so notifications flow while one answer is on the wire.
     static let outstandingPublishRequests = 3
 
     private init(
-        channel: SecureChannel, configuration: OPCUAClient.Configuration, logger: Logger, authenticationToken: NodeId, endpoint: EndpointDescription,
-        sessionTimeout: Double
+        channel: SecureChannel, configuration: OPCUAClient.Configuration, logger: Logger, activated: Activated, resuming: Resumption?
     ) {
         self.channel = channel
         self.configuration = configuration
         self.logger = logger
-        self.authenticationToken = authenticationToken
-        self.endpoint = endpoint
-        self.sessionTimeout = sessionTimeout
+        authenticationToken = activated.authenticationToken
+        sessionId = activated.sessionId
+        endpoint = activated.endpoint
+        sessionTimeout = activated.sessionTimeout
+        serverNonce = activated.serverNonce
+        serverCertificate = activated.serverCertificate
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        isResumed = resuming != nil
+        var resumed: [OPCUASubscription] = []
+        if let resuming {
+            subscriptions = resuming.subscriptions
+            acknowledgements = resuming.acknowledgements
+            nextClientHandle = resuming.nextClientHandle
+            for (id, record) in resuming.subscriptions.sorted(by: { $0.key < $1.key }) {
+                let (changes, continuation) = AsyncStream.makeStream(of: [OPCUAValueChange].self)
+                streams[id] = continuation
+                resumed.append(OPCUASubscription(id: id, publishingInterval: record.publishingInterval, items: record.items, changes: changes))
+            }
+            if !resumed.isEmpty { wake.yield() }
+        }
+        resumedSubscriptions = resumed
     }
 
-    /// Finds the endpoint with security None, creates a session and activates it with the configured user.
+    /// What a session needs to be reactivated on a new connection: its token, the server's last nonce and
+    /// certificate, and its subscriptions with the last notification delivered from each. Taken with
+    /// ``resumption`` once the connection is lost, and given to ``OPCUAClient/withSession(_:resuming:logger:_:)``.
+    public struct Resumption: Sendable {
+        let authenticationToken: NodeId
+        let sessionId: NodeId
+        let serverNonce: [UInt8]
+        let serverCertificate: [UInt8]?
+        let subscriptions: [UInt32: SubscriptionRecord]
+        let acknowledgements: [SubscriptionAcknowledgement]
+        let nextClientHandle: UInt32
+    }
+
+    /// This session as it stands, to be reactivated on a new connection after this one is lost.
+    public var resumption: Resumption {
+        Resumption(
+            authenticationToken: authenticationToken, sessionId: sessionId, serverNonce: serverNonce, serverCertificate: serverCertificate,
+            subscriptions: subscriptions, acknowledgements: acknowledgements, nextClientHandle: nextClientHandle)
+    }
+
+    /// Whether the connection under the session still works.
+    public var isConnected: Bool {
+        get async { await channel.closedReason == nil }
+    }
+
+    /// What CreateSession and ActivateSession gave.
+    private struct Activated {
+        var authenticationToken: NodeId
+        var sessionId: NodeId
+        var endpoint: EndpointDescription
+        var sessionTimeout: Double
+        var serverNonce: [UInt8]
+        var serverCertificate: [UInt8]?
+    }
+
+    /// Finds the endpoint with security None (unless the endpoint is `known`), then reactivates the session
+    /// `resuming` on this channel, or when there is none or the server no longer has it, creates a session
+    /// and activates it with the configured user.
     static func create(
-        on channel: SecureChannel, configuration: OPCUAClient.Configuration, endpoint known: EndpointDescription?, logger: Logger
+        on channel: SecureChannel, configuration: OPCUAClient.Configuration, endpoint known: EndpointDescription?, resuming: Resumption?,
+        logger: Logger
     ) async throws -> OPCUASession {
         let timeout = configuration.requestTimeout
-        let security = channel.security
         var endpoint: EndpointDescription
         if let known {
             endpoint = known
@@ -115,10 +185,28 @@ public actor OPCUASession {
             }
             endpoint = none
         }
+        if let resuming {
+            do {
+                let nonce = try await activate(
+                    resuming.authenticationToken, on: channel, configuration: configuration, endpoint: endpoint, serverNonce: resuming.serverNonce,
+                    serverCertificate: resuming.serverCertificate)
+                logger.info("OPC UA: session \(resuming.sessionId) reactivated on a new connection to \(configuration.endpoint)")
+                let activated = Activated(
+                    authenticationToken: resuming.authenticationToken, sessionId: resuming.sessionId, endpoint: endpoint,
+                    sessionTimeout: Double(configuration.sessionTimeout.components.seconds * 1000), serverNonce: nonce,
+                    serverCertificate: resuming.serverCertificate)
+                return OPCUASession(channel: channel, configuration: configuration, logger: logger, activated: activated, resuming: resuming)
+            } catch let error as OPCUAError where error.code == .serviceFault {
+                // A restarted server, or one that let the session time out or ends sessions with their
+                // connection, refuses the old token: a new session it is.
+                logger.info("OPC UA: session \(resuming.sessionId) cannot be reactivated (\(error)); creating a new one")
+            }
+        }
         let description = ApplicationDescription(
             applicationURI: configuration.security.certificate?.applicationURI ?? configuration.applicationURI, productURI: "urn:sluice",
             applicationName: configuration.applicationName, applicationType: .client)
         let clientNonce = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let security = channel.security
         let created = try await channel.call(
             CreateSessionRequest(
                 clientDescription: description, endpointURL: configuration.endpoint, sessionName: configuration.sessionName,
@@ -126,23 +214,40 @@ public actor OPCUASession {
                 requestedSessionTimeout: Double(configuration.sessionTimeout.components.seconds * 1000),
                 maxResponseMessageSize: configuration.limits.maxMessageSize),
             authenticationToken: .null, timeout: timeout, service: "CreateSession")
-        let serverNonce = created.serverNonce ?? []
+        // The server proves it holds its key by signing the client's certificate and nonce.
+        if let security, let signature = created.serverSignature.signature, !signature.isEmpty,
+            !security.remote.verifies(signature, of: security.local.der + clientNonce)
+        {
+            throw OPCUAError(.securityCheckFailed, "the server's CreateSession signature does not verify with its certificate")
+        }
+        let nonce = try await activate(
+            created.authenticationToken, on: channel, configuration: configuration, endpoint: endpoint, serverNonce: created.serverNonce ?? [],
+            serverCertificate: created.serverCertificate)
+        logger.debug("OPC UA: session \(created.sessionId) activated on \(configuration.endpoint)")
+        let activated = Activated(
+            authenticationToken: created.authenticationToken, sessionId: created.sessionId, endpoint: endpoint,
+            sessionTimeout: created.revisedSessionTimeout, serverNonce: nonce, serverCertificate: created.serverCertificate)
+        return OPCUASession(channel: channel, configuration: configuration, logger: logger, activated: activated, resuming: nil)
+    }
+
+    /// Activates the session of `token` on `channel` with the configured user, signing the server's
+    /// certificate and last nonce with the client's key when the channel is secured (the server checks the
+    /// client holds the key), and returns the server's next nonce.
+    private static func activate(
+        _ token: NodeId, on channel: SecureChannel, configuration: OPCUAClient.Configuration, endpoint: EndpointDescription, serverNonce: [UInt8],
+        serverCertificate: [UInt8]?
+    ) async throws -> [UInt8] {
         var activate = ActivateSessionRequest(
             userIdentityToken: try identityToken(
-                for: configuration.identity, endpoint: endpoint, serverNonce: serverNonce, serverCertificate: created.serverCertificate))
-        if let security {
-            // The server proves it holds its key by signing the client's certificate and nonce; the client
-            // proves the same over the server's certificate and nonce.
-            if let signature = created.serverSignature.signature, !signature.isEmpty,
-                !security.remote.verifies(signature, of: security.local.der + clientNonce)
-            {
-                throw OPCUAError(.securityCheckFailed, "the server's CreateSession signature does not verify with its certificate")
-            }
+                for: configuration.identity, endpoint: endpoint, serverNonce: serverNonce, serverCertificate: serverCertificate))
+        if let security = channel.security {
             activate.clientSignature = SignatureData(
                 algorithm: ChannelSecurity.signatureAlgorithm, signature: try security.sign(security.remote.certificate + serverNonce))
         }
         do {
-            _ = try await channel.call(activate, authenticationToken: created.authenticationToken, timeout: timeout, service: "ActivateSession")
+            let response = try await channel.call(
+                activate, authenticationToken: token, timeout: configuration.requestTimeout, service: "ActivateSession")
+            return response.serverNonce ?? []
         } catch let error as OPCUAError where error.code == .serviceFault {
             let status = error.status ?? .badUnexpectedError
             let denied = [StatusCode.badUserAccessDenied, .badIdentityTokenRejected, StatusCode(0x8020_0000)].contains { $0.code == status.code }
@@ -155,10 +260,6 @@ public actor OPCUASession {
                     .accessDenied, "the server at \(configuration.endpoint) refused user '\(user)': wrong user name or password", status: status)
             }
         }
-        logger.debug("OPC UA: session \(created.sessionId) activated on \(configuration.endpoint)")
-        return OPCUASession(
-            channel: channel, configuration: configuration, logger: logger, authenticationToken: created.authenticationToken, endpoint: endpoint,
-            sessionTimeout: created.revisedSessionTimeout)
     }
 
     /// `Basic256Sha256 SignAndEncrypt, None None`: the endpoints a server offers, for error messages.
@@ -273,15 +374,13 @@ public actor OPCUASession {
         let created = try await channel.call(
             CreateSubscriptionRequest(publishingInterval: publishingInterval, lifetimeCount: keepAlive * 6, maxKeepAliveCount: keepAlive),
             authenticationToken: authenticationToken, timeout: configuration.requestTimeout, service: "CreateSubscription")
-        let (changes, continuation) = AsyncStream.makeStream(of: [OPCUAValueChange].self)
-        var state = SubscriptionState(
-            continuation: continuation, nodes: [:], lastSequence: nil, publishingInterval: created.revisedPublishingInterval,
+        var record = SubscriptionRecord(
+            nodes: [:], items: [], lastSequence: nil, publishingInterval: created.revisedPublishingInterval,
             keepAliveCount: created.revisedMaxKeepAliveCount)
-        var items: [MonitoredItem] = []
         for batch in stride(from: 0, to: nodes.count, by: 1000).map({ Array(nodes[$0..<min($0 + 1000, nodes.count)]) }) {
             let requests = batch.map { node -> MonitoredItemCreateRequest in
                 nextClientHandle += 1
-                state.nodes[nextClientHandle] = node
+                record.nodes[nextClientHandle] = node
                 return MonitoredItemCreateRequest(
                     nodeId: node, clientHandle: nextClientHandle, samplingInterval: samplingInterval, queueSize: queueSize, deadband: deadband)
             }
@@ -291,18 +390,21 @@ public actor OPCUASession {
             guard response.results.count == batch.count else {
                 throw OPCUAError(.protocolViolation, "the server answered \(batch.count) monitored items with \(response.results.count) results")
             }
-            items += zip(batch, response.results).map {
+            record.items += zip(batch, response.results).map {
                 MonitoredItem(nodeId: $0, status: $1.statusCode, samplingInterval: $1.revisedSamplingInterval)
             }
         }
-        subscriptions[created.subscriptionId] = state
+        let (changes, continuation) = AsyncStream.makeStream(of: [OPCUAValueChange].self)
+        subscriptions[created.subscriptionId] = record
+        streams[created.subscriptionId] = continuation
         wake.yield()
-        return OPCUASubscription(id: created.subscriptionId, publishingInterval: created.revisedPublishingInterval, items: items, changes: changes)
+        return OPCUASubscription(
+            id: created.subscriptionId, publishingInterval: created.revisedPublishingInterval, items: record.items, changes: changes)
     }
 
     /// Deletes a subscription; its stream of changes ends.
     public func unsubscribe(_ subscription: OPCUASubscription) async throws {
-        subscriptions.removeValue(forKey: subscription.id)?.continuation.finish()
+        forget(subscription.id)
         let response = try await channel.call(
             DeleteSubscriptionsRequest(subscriptionIds: [subscription.id]), authenticationToken: authenticationToken,
             timeout: configuration.requestTimeout, service: "DeleteSubscriptions")
@@ -315,15 +417,28 @@ public actor OPCUASession {
     func close() async {
         guard !closed else { return }
         closed = true
-        _ = try? await channel.call(
-            CloseSessionRequest(deleteSubscriptions: true), authenticationToken: authenticationToken, timeout: .seconds(2), service: "CloseSession")
-        finishAll()
+        if !ended {
+            _ = try? await channel.call(
+                CloseSessionRequest(deleteSubscriptions: true), authenticationToken: authenticationToken, timeout: .seconds(2),
+                service: "CloseSession")
+        }
+        end()
+        subscriptions = [:]
     }
 
-    private func finishAll() {
-        for state in subscriptions.values { state.continuation.finish() }
-        subscriptions = [:]
+    /// Ends every stream of changes and stops publishing on this connection. The subscriptions' records
+    /// stay, so that a ``resumption`` can carry on with them.
+    private func end() {
+        ended = true
+        for continuation in streams.values { continuation.finish() }
+        streams = [:]
         wake.finish()
+    }
+
+    /// Drops a subscription the server no longer has (or was asked to delete) and ends its stream.
+    private func forget(_ id: UInt32) {
+        subscriptions.removeValue(forKey: id)
+        streams.removeValue(forKey: id)?.finish()
     }
 
     // MARK: Publishing
@@ -337,12 +452,12 @@ public actor OPCUASession {
                     group.addTask { await self.publishWhileSubscribed() }
                 }
             }
-            if closed { return }
+            if ended { return }
         }
     }
 
     private func publishWhileSubscribed() async {
-        while !closed, !subscriptions.isEmpty, !Task.isCancelled {
+        while !ended, !subscriptions.isEmpty, !Task.isCancelled {
             let interval = subscriptions.values.map { $0.publishingInterval * Double($0.keepAliveCount) }.max() ?? 10_000
             let timeout = Duration.milliseconds(Int64(interval * 2)) + configuration.requestTimeout
             let acks = acknowledgements
@@ -352,22 +467,30 @@ public actor OPCUASession {
                     PublishRequest(acknowledgements: acks), authenticationToken: authenticationToken, timeout: timeout, service: "Publish",
                     isPublish: true)
             } catch let error as OPCUAError {
-                if error.code == .timeout, !closed {
+                if error.code == .timeout, !ended {
                     // The server holds a Publish request for at most one keep-alive period: no answer in twice
                     // that means the connection is gone even if TCP has not noticed.
                     await channel.abandon(
                         OPCUAError(.timeout, "the server answered no Publish request within \(timeout): the connection is taken as lost"))
-                    finishAll()
+                    end()
                     return
                 }
                 if error.code == .serviceFault, error.status?.code == StatusCode.badTooManyPublishRequests.code {
                     try? await Task.sleep(for: .milliseconds(100))
                     continue
                 }
-                if error.code == .serviceFault, error.status?.code == StatusCode.badNoSubscription.code { return }
-                if !closed { logger.warning("OPC UA: Publish failed: \(error)") }
+                if error.code == .serviceFault, error.status?.code == StatusCode.badNoSubscription.code {
+                    // The server has none of the session's subscriptions: they timed out while the connection
+                    // was down. Their streams end, so whoever reads them can subscribe again.
+                    if !subscriptions.isEmpty {
+                        logger.warning("OPC UA: the server no longer has subscription(s) \(subscriptions.keys.sorted()) of the reactivated session")
+                        for id in Array(subscriptions.keys) { forget(id) }
+                    }
+                    return
+                }
+                if !ended { logger.warning("OPC UA: Publish failed: \(error)") }
                 if error.code == .connectionClosed || error.code == .protocolViolation || error.code == .serverError {
-                    finishAll()
+                    end()
                     return
                 }
             } catch {
@@ -383,7 +506,7 @@ public actor OPCUASession {
             guard let response = try? SecureChannel.decode(PublishResponse.self, from: body, service: "Publish") else { continue }
             await handle(response)
         }
-        finishAll()
+        end()
     }
 
     private func handle(_ response: PublishResponse) async {
@@ -420,16 +543,16 @@ public actor OPCUASession {
     }
 
     private func deliver(_ message: NotificationMessage, subscription id: UInt32) {
-        guard let state = subscriptions[id] else { return }
+        guard let record = subscriptions[id] else { return }
         statistics.messages += 1
         var changed: [OPCUAValueChange] = []
-        defer { if !changed.isEmpty { state.continuation.yield(changed) } }
+        defer { if !changed.isEmpty { streams[id]?.yield(changed) } }
         for data in message.notificationData {
             do {
                 if let changes = try data.decode(DataChangeNotification.self, typeId: DataChangeNotification.encodingId) {
                     changed.reserveCapacity(changes.monitoredItems.count)
                     for item in changes.monitoredItems {
-                        guard let node = state.nodes[item.clientHandle] else { continue }
+                        guard let node = record.nodes[item.clientHandle] else { continue }
                         changed.append(OPCUAValueChange(nodeId: node, value: item.value, sequenceNumber: message.sequenceNumber))
                     }
                     statistics.valueChanges += changes.monitoredItems.count
@@ -437,7 +560,7 @@ public actor OPCUASession {
                     status.status.isBad
                 {
                     logger.warning("OPC UA: subscription \(id) ended on the server: \(status.status)")
-                    subscriptions.removeValue(forKey: id)?.continuation.finish()
+                    forget(id)
                     return
                 }
             } catch {

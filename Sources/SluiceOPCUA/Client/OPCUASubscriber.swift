@@ -2,9 +2,13 @@ import Foundation
 public import Logging
 
 /// Watches a set of nodes on one server for as long as it runs, across lost connections and server
-/// restarts: it connects, subscribes, hands on every notification's value changes, and when the connection
-/// breaks it tries again with a growing delay (up to ``Settings/maximumRetryDelay``), then opens a new
-/// session and subscribes again. Each outage is reported with its length.
+/// restarts. It connects, subscribes and hands on every notification's value changes. When the connection
+/// breaks it tries again with a growing delay (up to ``Settings/maximumRetryDelay``) and first reactivates
+/// its session on the new connection: the subscription carries on, the values the server sampled and
+/// queued meanwhile (up to ``Settings/queueSize`` per node) arrive, and notifications lost on the broken
+/// connection are asked for again with Republish. A server that no longer has the session (restarted, or
+/// the outage outlasted the session timeout) gets a new session and a new subscription; what it sampled
+/// during the outage is then gone. Each outage is reported with its length.
 public struct OPCUASubscriber: Sendable {
     /// What to watch and how.
     public struct Settings: Sendable {
@@ -16,7 +20,8 @@ public struct OPCUASubscriber: Sendable {
         public var publishingInterval: Double
         /// How often the server samples each node, in milliseconds (-1: the publishing interval).
         public var samplingInterval: Double
-        /// Values the server queues per node between publishes.
+        /// Values the server queues per node between publishes, and so across an outage: an outage longer
+        /// than `queueSize` sampling intervals loses the oldest of a node's changes.
         public var queueSize: UInt32
         /// Changes smaller than this are not reported (0: every change).
         public var deadband: Double
@@ -41,8 +46,15 @@ public struct OPCUASubscriber: Sendable {
 
     /// What happened.
     public enum Event: Sendable {
-        /// Subscribed; `outage` is how long the connection was down before (nil the first time).
+        /// Subscribed in a new session; `outage` is how long the connection was down before (nil the first
+        /// time). Changes sampled during an outage are not recovered.
         case subscribed(items: [MonitoredItem], outage: Duration?)
+        /// The session was reactivated after an outage of `outage` and its subscription carries on: the
+        /// changes the server queued meanwhile follow.
+        case resumed(items: [MonitoredItem], outage: Duration)
+        /// Notification messages were missing from the sequence: `recovered` came again with Republish,
+        /// `lost` the server no longer had.
+        case sequenceGap(recovered: Int, lost: Int)
         /// The value changes of one notification message.
         case changes([OPCUAValueChange])
         /// The connection failed or could not be made; the next attempt is in `retryIn`.
@@ -59,18 +71,43 @@ public struct OPCUASubscriber: Sendable {
     public func run(logger: Logger, onEvent: @Sendable (Event) async -> Void) async {
         var delay = settings.firstRetryDelay
         var downSince: ContinuousClock.Instant?
+        var resumption: OPCUASession.Resumption?
         while !Task.isCancelled {
             do {
-                try await OPCUAClient.withSession(settings.client, logger: logger) { session in
-                    let subscription = try await session.subscribe(
-                        settings.nodes, publishingInterval: settings.publishingInterval, samplingInterval: settings.samplingInterval,
-                        queueSize: settings.queueSize, deadband: settings.deadband)
-                    await onEvent(.subscribed(items: subscription.items, outage: downSince.map { .now - $0 }))
-                    downSince = nil
-                    delay = settings.firstRetryDelay
-                    for await changes in subscription.changes {
-                        await onEvent(.changes(changes))
+                try await OPCUAClient.withSession(settings.client, resuming: resumption, logger: logger) { session in
+                    resumption = nil
+                    var subscription = session.resumedSubscriptions.first
+                    if let subscription {
+                        await onEvent(.resumed(items: subscription.items, outage: downSince.map { .now - $0 } ?? .zero))
+                        downSince = nil
                     }
+                    var seen = OPCUASubscriptionStatistics()
+                    while !Task.isCancelled {
+                        let current: OPCUASubscription
+                        if let subscription {
+                            current = subscription
+                        } else {
+                            current = try await session.subscribe(
+                                settings.nodes, publishingInterval: settings.publishingInterval, samplingInterval: settings.samplingInterval,
+                                queueSize: settings.queueSize, deadband: settings.deadband)
+                            await onEvent(.subscribed(items: current.items, outage: downSince.map { .now - $0 }))
+                            downSince = nil
+                        }
+                        delay = settings.firstRetryDelay
+                        for await changes in current.changes {
+                            await onEvent(.changes(changes))
+                            let statistics = await session.statistics
+                            if statistics.republished != seen.republished || statistics.lost != seen.lost {
+                                await onEvent(.sequenceGap(recovered: statistics.republished - seen.republished, lost: statistics.lost - seen.lost))
+                                seen = statistics
+                            }
+                        }
+                        subscription = nil
+                        // Still connected, the stream ended because the server dropped the subscription (it
+                        // timed out while the connection was down): subscribe again in the same session.
+                        guard !Task.isCancelled, await session.isConnected else { break }
+                    }
+                    resumption = await session.resumption
                 }
                 if Task.isCancelled { return }
                 throw OPCUAError(.connectionClosed, "the subscription ended")
