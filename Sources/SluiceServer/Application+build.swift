@@ -90,6 +90,7 @@ func health(_ services: APIServices) throws -> Response {
     return try APICoding.json(
         Health(
             status: healthy ? "ok" : "degraded", store: URL(fileURLWithPath: engine.store.location).lastPathComponent, auditRecords: checkpoint.size,
-            outbox: outbox, actions: actions, mqtt: mqtt, opcua: opcua),
+            outbox: Dictionary(uniqueKeysWithValues: outbox.map { ($0.key.rawValue, $0.value) }),
+            actions: Dictionary(uniqueKeysWithValues: actions.map { ($0.key.rawValue, $0.value) }), mqtt: mqtt, opcua: opcua),
         status: healthy ? .ok : .serviceUnavailable)
 }

@@ -67,8 +67,14 @@ struct ActionsController {
             guard let value = Int(String(text)), value > 0 else { throw ServiceError.invalid("limit must be a whole number above 0") }
             limit = value
         }
+        let state = try query["state"].map { text -> ActionState in
+            guard let state = ActionState(rawValue: String(text)) else {
+                throw ServiceError.invalid("state must be one of \(ActionState.allCases.map(\.rawValue).joined(separator: ", ")); got '\(text)'")
+            }
+            return state
+        }
         let filter = ActionFilter(
-            cells: query["cell"].map { [String($0)] }, state: query["state"].map(String.init), type: query["type"].map(String.init),
+            cells: query["cell"].map { [String($0)] }, state: state, type: query["type"].map(String.init),
             mode: query["mode"].map(String.init), limit: limit)
         return try APICoding.json(["actions": try engine.actions(filter, for: try context.caller())])
     }

@@ -154,7 +154,7 @@ struct WebController {
     }
 
     func queue(for principal: Principal) throws -> OperatorPage.Queue {
-        let pending = try engine.actions(ActionFilter(state: "pending", limit: 1_000), for: principal)
+        let pending = try engine.actions(ActionFilter(state: .pending, limit: 1_000), for: principal)
         let recent = try engine.actions(ActionFilter(since: engine.now.addingTimeInterval(-600), limit: 1_000), for: principal)
         return OperatorPage.Queue(
             name: principal.name, cells: try engine.cells(for: principal), actions: pending.filter { $0.mode == "action" },

@@ -21,7 +21,7 @@ extension DecisionEngine {
                 guard quantity.isFinite, quantity > 0 else { throw ServiceError.invalid("the quantity must be a number above 0, got \(quantity)") }
             }
             let approved = quantity ?? action.quantity
-            action.state = ActionState.approved.rawValue
+            action.state = .approved
             action.decidedAt = now
             action.decidedBy = principal.name
             action.reasonText = note
@@ -30,7 +30,7 @@ extension DecisionEngine {
             try session.actions.update(action)
             try session.actions.insertDecision(
                 DecisionRecord(
-                    actionID: id, decision: "approved", reasonText: note, proposedQuantity: action.quantity, quantity: approved, falsePositive: false,
+                    actionID: id, decision: .approved, reasonText: note, proposedQuantity: action.quantity, quantity: approved, falsePositive: false,
                     decidedBy: principal.name, role: principal.role.rawValue, decidedAt: now))
             let evidenceText = try session.actions.evidence(id: id)
             let evidence = evidenceText.flatMap { try? Evidence.summary($0) }
@@ -74,7 +74,7 @@ extension DecisionEngine {
             guard action.mode == AssetMode.action.rawValue else {
                 throw ServiceError.conflict("\(id) is a recommendation: mark it useful or not useful; only actions are rejected")
             }
-            action.state = ActionState.rejected.rawValue
+            action.state = .rejected
             action.decidedAt = now
             action.decidedBy = principal.name
             action.reasonCode = reason.rawValue
@@ -83,7 +83,7 @@ extension DecisionEngine {
             try session.actions.update(action)
             try session.actions.insertDecision(
                 DecisionRecord(
-                    actionID: id, decision: "rejected", reasonCode: reason.rawValue, reasonText: text, proposedQuantity: action.quantity,
+                    actionID: id, decision: .rejected, reasonCode: reason.rawValue, reasonText: text, proposedQuantity: action.quantity,
                     falsePositive: reason.isFalsePositive, decidedBy: principal.name, role: principal.role.rawValue, decidedAt: now))
             var details: [String: JSONField] = ["gate": .string(action.gate), "reason": .string(reason.rawValue)]
             if let text { details["text"] = .string(text) }
@@ -108,7 +108,7 @@ extension DecisionEngine {
             guard action.mode == AssetMode.recommendation.rawValue else {
                 throw ServiceError.conflict("\(id) is an action: approve or reject it; only recommendations are judged useful or not")
             }
-            action.state = (useful ? ActionState.useful : ActionState.notUseful).rawValue
+            action.state = useful ? .useful : .notUseful
             action.decidedAt = now
             action.decidedBy = principal.name
             action.reasonText = text
@@ -144,13 +144,13 @@ extension DecisionEngine {
             // On a shared store, only the cells locked: another replica's sweep may have taken some already.
             let due = try session.actions.expired(before: now, limit: 500).filter { cells.isEmpty || cells.contains($0.cell) }
             for var action in due {
-                action.state = ActionState.expired.rawValue
+                action.state = .expired
                 action.decidedAt = now
                 action.updatedAt = now
                 try session.actions.update(action)
                 try session.actions.insertDecision(
                     DecisionRecord(
-                        actionID: action.id, decision: "expired", proposedQuantity: action.quantity, falsePositive: false,
+                        actionID: action.id, decision: .expired, proposedQuantity: action.quantity, falsePositive: false,
                         decidedBy: Principal.system.name, role: "system", decidedAt: now))
                 try session.audit.append(
                     AuditEntry(
@@ -183,7 +183,7 @@ extension DecisionEngine {
         guard let action = try session.actions.get(id: id), principal.reaches(action.cell), action.mode != AssetMode.shadow.rawValue else {
             throw ServiceError.notFound("no action \(id)")
         }
-        guard action.state == ActionState.pending.rawValue else { throw ServiceError.conflict("\(id) is already \(action.state)") }
+        guard action.state == .pending else { throw ServiceError.conflict("\(id) is already \(action.state.rawValue)") }
         return action
     }
 
@@ -204,7 +204,8 @@ extension DecisionEngine {
         metrics.queuedToDecided.record((action.decidedAt ?? action.updatedAt).timeIntervalSince(action.createdAt))
         events.publish(
             QueueEvent(
-                event: "action.\(action.state)", cell: action.cell, action: action.id, gate: action.gate, state: action.state, mode: action.mode,
+                event: "action.\(action.state.rawValue)", cell: action.cell, action: action.id, gate: action.gate, state: action.state.rawValue,
+                mode: action.mode,
                 subject: action.subject, time: action.updatedAt))
         publish(raised, latency: nil)
     }

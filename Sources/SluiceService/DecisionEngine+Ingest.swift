@@ -181,7 +181,7 @@ extension DecisionEngine {
             events.publish(
                 QueueEvent(
                     event: action.mode == AssetMode.action.rawValue ? "action.queued" : "recommendation.shown", cell: action.cell, action: action.id,
-                    gate: action.gate, state: action.state, mode: action.mode, subject: action.subject, time: action.createdAt))
+                    gate: action.gate, state: action.state.rawValue, mode: action.mode, subject: action.subject, time: action.createdAt))
         }
         for event in raised.gateEvents {
             metrics.gateTransitions.increment()

@@ -104,7 +104,7 @@ extension DecisionEngine {
     ) throws -> ActionRecord {
         let action = ActionRecord(
             id: Self.newActionID(), cell: gate.cell, gate: gate.id, type: gate.actionType, mode: mode.rawValue,
-            state: mode == .shadow ? ActionState.logged.rawValue : ActionState.pending.rawValue, subject: subject, severity: severity,
+            state: mode == .shadow ? .logged : .pending, subject: subject, severity: severity,
             quantity: quantity, unit: unit, correlationID: correlation, modelName: model.name, modelVersion: model.version,
             createdAt: now, expiresAt: now.addingTimeInterval(gate.actionExpiry), stage: evidence.gate.stage, detectedAt: evidence.firstSeen)
         try session.actions.insert(action, evidence: try Self.encode(evidence))

@@ -55,9 +55,6 @@ extension DecisionEngine {
         } else if let cell = principal.cell {
             filter.cells = [cell]
         }
-        if let state = filter.state, ActionState(rawValue: state) == nil {
-            throw ServiceError.invalid("state must be one of \(ActionState.allCases.map(\.rawValue).joined(separator: ", ")); got '\(state)'")
-        }
         if let mode = filter.mode, AssetMode(rawValue: mode) == nil {
             throw ServiceError.invalid("mode must be action, recommendation or shadow; got '\(mode)'")
         }

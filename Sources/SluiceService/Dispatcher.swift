@@ -119,9 +119,9 @@ public final class Dispatcher: Service {
         try store.write { session in
             for (_, action, _) in sendable {
                 guard var current = try session.actions.get(id: action.id),
-                    current.state == ActionState.approved.rawValue || current.state == ActionState.failed.rawValue
+                    current.state == .approved || current.state == .failed
                 else { continue }
-                current.state = ActionState.dispatched.rawValue
+                current.state = .dispatched
                 current.updatedAt = now
                 try session.actions.update(current)
             }
@@ -178,7 +178,7 @@ public final class Dispatcher: Service {
         ]
         switch outcome {
         case .delivered(let status):
-            entry.state = "delivered"
+            entry.state = .delivered
             entry.deliveredAt = now
             entry.lastError = nil
             (event, state) = ("dispatch.acknowledged", .acknowledged)
@@ -192,7 +192,7 @@ public final class Dispatcher: Service {
             details["nextAttemptAt"] = .string(ISOTime.format(entry.nextAttemptAt))
             metrics.dispatchFailed.increment()
         case .retry(let error), .permanent(let error):
-            entry.state = "dead"
+            entry.state = .dead
             entry.lastError = error
             (event, state) = ("dispatch.dead-lettered", .deadLettered)
             details["error"] = .string(error)
@@ -201,7 +201,7 @@ public final class Dispatcher: Service {
         try store.write { session in
             try session.outbox.update(entry)
             if var current = try session.actions.get(id: action.id) {
-                current.state = state.rawValue
+                current.state = state
                 current.updatedAt = now
                 try session.actions.update(current)
             }
@@ -241,22 +241,22 @@ public final class Dispatcher: Service {
                 guard try session.actions.get(id: actionID).map({ principal.reaches($0.cell) }) == true else {
                     throw ServiceError.notFound("no action \(actionID)")
                 }
-                entries = try session.outbox.entries(actionID: actionID).filter { $0.state == "dead" }
+                entries = try session.outbox.entries(actionID: actionID).filter { $0.state == .dead }
                 guard !entries.isEmpty else {
                     throw ServiceError.conflict("\(actionID) has no dead-lettered call to requeue (a pending one is already queued)")
                 }
             } else {
-                entries = try session.outbox.entries(state: "dead", limit: 10_000)
+                entries = try session.outbox.entries(state: .dead, limit: 10_000)
             }
             var requeued: [String] = []
             for var entry in entries {
                 guard let action = try session.actions.get(id: entry.actionID), principal.reaches(action.cell) else { continue }
-                entry.state = "pending"
+                entry.state = .pending
                 entry.attempts = 0
                 entry.nextAttemptAt = now
                 try session.outbox.update(entry)
                 var current = action
-                current.state = ActionState.approved.rawValue
+                current.state = .approved
                 current.updatedAt = now
                 try session.actions.update(current)
                 try session.audit.append(

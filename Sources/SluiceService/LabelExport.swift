@@ -24,7 +24,7 @@ public struct LabelRow: Sendable, Equatable {
 /// documented in `notebooks-data/README.md`.
 public enum LabelExport {
     /// The decisions people make; expiry is the absence of one and is left out.
-    public static let decisions: Set<String> = ["approved", "rejected", "useful", "not-useful"]
+    public static let decisions: Set<ActionState> = [.approved, .rejected, .useful, .notUseful]
 
     /// The columns every export has, in order; `value_<sensor>` and `contribution_<sensor>` follow for
     /// every sensor any anomaly row has, sorted by name.
@@ -67,7 +67,7 @@ public enum LabelExport {
             action.id, action.cell, action.gate, action.type, action.mode, action.stage ?? row.evidence?.gate.stage ?? "", action.subject,
             action.modelName, String(action.modelVersion), ISOTime.format(action.createdAt),
             (action.detectedAt ?? row.evidence?.firstSeen).map(ISOTime.format) ?? "", row.evidence.map { ISOTime.format($0.triggeredAt) } ?? "",
-            decision.decision, row.label, decision.falsePositive ? "true" : "false", decision.reasonCode ?? "", decision.reasonText ?? "",
+            decision.decision.rawValue, row.label, decision.falsePositive ? "true" : "false", decision.reasonCode ?? "", decision.reasonText ?? "",
             number(decision.proposedQuantity), number(decision.quantity), decision.quantity == nil ? "" : (edited ? "true" : "false"),
             decision.decidedBy, decision.role, ISOTime.format(decision.decidedAt), number(decision.decidedAt.timeIntervalSince(action.createdAt)),
             number(anomaly?.score ?? action.severity), number(anomaly?.threshold), number(anomaly?.primary), number(anomaly?.q),

@@ -145,7 +145,7 @@ public struct Rehearsal: Sendable {
                 if let match = liveActions?.match(subject: view.action.subject, near: triggeredAt, within: matchWindow, excluding: used) {
                     used.insert(match.action.id)
                     detection.liveAction = match.action.id
-                    detection.liveDecision = match.decision?.decision
+                    detection.liveDecision = match.decision?.decision.rawValue
                     if let decision = match.decision, view.action.mode != AssetMode.shadow.rawValue {
                         try replay(decision, onto: view.action, engine: engine, by: operatorPrincipal)
                     }

@@ -31,12 +31,12 @@ extension SponsorReport {
                 for action in actions {
                     for decision in try session.actions.decisions(actionID: action.id) { decisions.append((action, decision)) }
                     if action.mode != "shadow" { cellAlarms[definition.cell, default: []].append(action.createdAt) }
-                    if try session.outbox.entries(actionID: action.id).contains(where: { $0.state == "delivered" }) { delivered += 1 }
+                    if try session.outbox.entries(actionID: action.id).contains(where: { $0.state == .delivered }) { delivered += 1 }
                 }
                 decisions.sort { $0.decision.decidedAt < $1.decision.decidedAt }
                 let human = decisions.filter { LabelExport.decisions.contains($0.decision.decision) }
                 if !Catalog.replenishmentKinds.contains(definition.modelKind) {
-                    faults += human.filter { ["approved", "useful"].contains($0.decision.decision) }.count
+                    faults += human.filter { [.approved, .useful].contains($0.decision.decision) }.count
                 }
                 let settings = catalog.cells[definition.cell]?.report ?? ReportSettings()
                 let view = GateView(machine)
@@ -103,7 +103,7 @@ extension SponsorReport {
             let interval = FalsePositiveJudge.wilsonInterval(successes: falsePositives, trials: judged.count)
             return StageDecisions(
                 stage: stage, raised: Dictionary(grouping: inStage, by: \.mode).mapValues(\.count),
-                decisions: Dictionary(grouping: decided, by: \.decision.decision).mapValues(\.count), judged: judged.count,
+                decisions: Dictionary(grouping: decided, by: \.decision.decision.rawValue).mapValues(\.count), judged: judged.count,
                 falsePositives: falsePositives, rate: judged.isEmpty ? 0 : Double(falsePositives) / Double(judged.count),
                 interval: [interval.lowerBound, interval.upperBound])
         }

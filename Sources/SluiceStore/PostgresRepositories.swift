@@ -141,12 +141,14 @@ struct PostgresActionRepository: ActionRepository {
     }
 
     func expired(before date: Date, limit: Int) throws -> [ActionRecord] {
-        try link.query("SELECT * FROM action WHERE state = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2", [date, limit])
-            .map(Self.record)
+        try link.query(
+            "SELECT * FROM action WHERE state = $1 AND expires_at <= $2 ORDER BY expires_at LIMIT $3", [ActionState.pending, date, limit]
+        )
+        .map(Self.record)
     }
 
     func open(gate: String) throws -> [ActionRecord] {
-        try link.query("SELECT * FROM action WHERE gate = $1 AND state = 'pending'", [gate]).map(Self.record)
+        try link.query("SELECT * FROM action WHERE gate = $1 AND state = $2", [gate, ActionState.pending]).map(Self.record)
     }
 
     func lastRaised(gate: String) throws -> [String: Date] {
@@ -157,14 +159,16 @@ struct PostgresActionRepository: ActionRepository {
         return last
     }
 
-    func countByState(cells: [String]?) throws -> [String: Int] {
+    func countByState(cells: [String]?) throws -> [ActionState: Int] {
         var sql = "SELECT state, COUNT(*) AS n FROM action"
         if let cells {
             guard !cells.isEmpty else { return [:] }
             sql += " WHERE cell IN (\((1...cells.count).map { "$\($0)" }.joined(separator: ", ")))"
         }
-        var counts: [String: Int] = [:]
-        for row in try link.query(sql + " GROUP BY state", cells ?? []) { counts[try row.string("state")] = try row.int("n") }
+        var counts: [ActionState: Int] = [:]
+        for row in try link.query(sql + " GROUP BY state", cells ?? []) {
+            counts[try ActionState(stored: try row.string("state"))] = try row.int("n")
+        }
         return counts
     }
 
@@ -206,7 +210,8 @@ struct PostgresActionRepository: ActionRepository {
     private static func record(_ row: PostgresStoredRow) throws -> ActionRecord {
         ActionRecord(
             id: try row.string("id"), cell: try row.string("cell"), gate: try row.string("gate"), type: try row.string("type"),
-            mode: try row.string("mode"), state: try row.string("state"), subject: try row.string("subject"), severity: try row.double("severity"),
+            mode: try row.string("mode"), state: try ActionState(stored: try row.string("state")), subject: try row.string("subject"),
+            severity: try row.double("severity"),
             quantity: try row.optionalDouble("quantity"), unit: try row.optionalString("unit"), correlationID: try row.string("correlation_id"),
             modelName: try row.string("model_name"), modelVersion: try row.int("model_version"), createdAt: try row.date("created_at"),
             expiresAt: try row.date("expires_at"), decidedAt: try row.optionalDate("decided_at"), decidedBy: try row.optionalString("decided_by"),
@@ -218,7 +223,8 @@ struct PostgresActionRepository: ActionRepository {
 
     private static func decision(_ row: PostgresStoredRow) throws -> DecisionRecord {
         DecisionRecord(
-            actionID: try row.string("action_id"), decision: try row.string("decision"), reasonCode: try row.optionalString("reason_code"),
+            actionID: try row.string("action_id"), decision: try ActionState(stored: try row.string("decision")),
+            reasonCode: try row.optionalString("reason_code"),
             reasonText: try row.optionalString("reason_text"), proposedQuantity: try row.optionalDouble("proposed_quantity"),
             quantity: try row.optionalDouble("quantity"), falsePositive: try row.bool("false_positive"), decidedBy: try row.string("decided_by"),
             role: try row.string("role"), decidedAt: try row.date("decided_at"))
@@ -242,23 +248,26 @@ struct PostgresOutboxRepository: OutboxRepository {
     }
 
     func due(at date: Date, limit: Int) throws -> [OutboxRecord] {
-        try link.query("SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2", [date, limit])
-            .map(Self.record)
+        try link.query(
+            "SELECT * FROM outbox WHERE state = $1 AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3",
+            [OutboxState.pending, date, limit]
+        )
+        .map(Self.record)
     }
 
     func claimDue(at date: Date, until: Date, limit: Int) throws -> [OutboxRecord] {
         try link.query(
             """
             UPDATE outbox SET next_attempt_at = $2 WHERE id IN (
-                SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3
+                SELECT id FROM outbox WHERE state = $4 AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3
                 FOR UPDATE SKIP LOCKED)
             RETURNING *
-            """, [date, until, limit]
+            """, [date, until, limit, OutboxState.pending]
         ).map(Self.record).sorted { $0.id < $1.id }
     }
 
     func nextDue() throws -> Date? {
-        try link.query("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE state = 'pending'")[0].optionalDate("at")
+        try link.query("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE state = $1", [OutboxState.pending])[0].optionalDate("at")
     }
 
     func update(_ entry: OutboxRecord) throws {
@@ -271,13 +280,15 @@ struct PostgresOutboxRepository: OutboxRepository {
         try link.query("SELECT * FROM outbox WHERE action_id = $1 ORDER BY id", [actionID]).map(Self.record)
     }
 
-    func entries(state: String, limit: Int) throws -> [OutboxRecord] {
+    func entries(state: OutboxState, limit: Int) throws -> [OutboxRecord] {
         try link.query("SELECT * FROM outbox WHERE state = $1 ORDER BY id LIMIT $2", [state, limit]).map(Self.record)
     }
 
-    func countByState() throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for row in try link.query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") { counts[try row.string("state")] = try row.int("n") }
+    func countByState() throws -> [OutboxState: Int] {
+        var counts: [OutboxState: Int] = [:]
+        for row in try link.query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
+            counts[try OutboxState(stored: try row.string("state"))] = try row.int("n")
+        }
         return counts
     }
 
@@ -285,7 +296,8 @@ struct PostgresOutboxRepository: OutboxRepository {
         OutboxRecord(
             id: try row.int64("id"), actionID: try row.string("action_id"), connector: try row.string("connector"),
             payload: try row.string("payload"),
-            idempotencyKey: try row.string("idempotency_key"), correlationID: try row.string("correlation_id"), state: try row.string("state"),
+            idempotencyKey: try row.string("idempotency_key"), correlationID: try row.string("correlation_id"),
+            state: try OutboxState(stored: try row.string("state")),
             attempts: try row.int("attempts"), nextAttemptAt: try row.date("next_attempt_at"), lastError: try row.optionalString("last_error"),
             createdAt: try row.date("created_at"), deliveredAt: try row.optionalDate("delivered_at"))
     }

@@ -176,6 +176,8 @@ extension Int: SQLBindable { var sqlValue: SQLValue { .integer(Int64(self)) } }
 extension Double: SQLBindable { var sqlValue: SQLValue { .real(self) } }
 extension Bool: SQLBindable { var sqlValue: SQLValue { .boolean(self) } }
 extension Date: SQLBindable { var sqlValue: SQLValue { .integer(storedMilliseconds) } }
+extension ActionState: SQLBindable { var sqlValue: SQLValue { .text(rawValue) } }
+extension OutboxState: SQLBindable { var sqlValue: SQLValue { .text(rawValue) } }
 extension Optional: SQLBindable where Wrapped: SQLBindable {
     var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }

@@ -58,8 +58,8 @@ public struct ActionRecord: Sendable, Equatable, Codable {
     public var type: String
     /// `action`, `recommendation` or `shadow`.
     public var mode: String
-    /// Where it stands in its lifecycle (`pending`, `approved`, `rejected`, `expired`, `dispatched`, …).
-    public var state: String
+    /// Where it stands in its lifecycle.
+    public var state: ActionState
     /// The asset or material it concerns.
     public var subject: String
     /// How far over the threshold the triggering score was (1.0 is the threshold).
@@ -98,7 +98,7 @@ public struct ActionRecord: Sendable, Equatable, Codable {
 
     /// An action record.
     public init(
-        id: String, cell: String, gate: String, type: String, mode: String, state: String, subject: String, severity: Double,
+        id: String, cell: String, gate: String, type: String, mode: String, state: ActionState, subject: String, severity: Double,
         quantity: Double?, unit: String?, correlationID: String, modelName: String, modelVersion: Int,
         createdAt: Date, expiresAt: Date, decidedAt: Date? = nil, decidedBy: String? = nil, reasonCode: String? = nil,
         reasonText: String? = nil, approvedQuantity: Double? = nil, updatedAt: Date? = nil, stage: String? = nil, detectedAt: Date? = nil
@@ -134,7 +134,7 @@ public struct ActionFilter: Sendable, Equatable {
     /// Only these cells (nil: all).
     public var cells: [String]?
     /// Only this state.
-    public var state: String?
+    public var state: ActionState?
     /// Only this action type.
     public var type: String?
     /// Only this mode; without one, every mode but shadow (unless ``includesShadow``).
@@ -152,7 +152,7 @@ public struct ActionFilter: Sendable, Equatable {
 
     /// A filter.
     public init(
-        cells: [String]? = nil, state: String? = nil, type: String? = nil, mode: String? = nil, gate: String? = nil, since: Date? = nil,
+        cells: [String]? = nil, state: ActionState? = nil, type: String? = nil, mode: String? = nil, gate: String? = nil, since: Date? = nil,
         until: Date? = nil, includesShadow: Bool = false, limit: Int = 100
     ) {
         self.cells = cells
@@ -171,8 +171,8 @@ public struct ActionFilter: Sendable, Equatable {
 public struct DecisionRecord: Sendable, Equatable, Codable {
     /// The action decided.
     public var actionID: String
-    /// `approved`, `rejected`, `useful`, `not-useful` or `expired`.
-    public var decision: String
+    /// The state the decision put the action in: approved, rejected, useful, not useful or expired.
+    public var decision: ActionState
     /// The reason code of a rejection.
     public var reasonCode: String?
     /// Free text.
@@ -192,7 +192,7 @@ public struct DecisionRecord: Sendable, Equatable, Codable {
 
     /// A decision.
     public init(
-        actionID: String, decision: String, reasonCode: String? = nil, reasonText: String? = nil, proposedQuantity: Double? = nil,
+        actionID: String, decision: ActionState, reasonCode: String? = nil, reasonText: String? = nil, proposedQuantity: Double? = nil,
         quantity: Double? = nil, falsePositive: Bool, decidedBy: String, role: String, decidedAt: Date
     ) {
         self.actionID = actionID
@@ -222,8 +222,8 @@ public struct OutboxRecord: Sendable, Equatable, Codable {
     public var idempotencyKey: String
     /// The correlation id of the telemetry behind the action.
     public var correlationID: String
-    /// `pending`, `delivered` or `dead`.
-    public var state: String
+    /// Where the call stands.
+    public var state: OutboxState
     /// Attempts made so far.
     public var attempts: Int
     /// When the next attempt is due.
@@ -238,7 +238,7 @@ public struct OutboxRecord: Sendable, Equatable, Codable {
     /// An outbox entry.
     public init(
         id: Int64 = 0, actionID: String, connector: String, payload: String, idempotencyKey: String, correlationID: String,
-        state: String = "pending", attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil, createdAt: Date, deliveredAt: Date? = nil
+        state: OutboxState = .pending, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil, createdAt: Date, deliveredAt: Date? = nil
     ) {
         self.id = id
         self.actionID = actionID

@@ -43,7 +43,7 @@ public protocol ActionRepository {
     /// When each subject of a gate last raised anything (to restore its debouncer's silent periods).
     func lastRaised(gate: String) throws -> [String: Date]
     /// Counts actions by state, for one cell or all.
-    func countByState(cells: [String]?) throws -> [String: Int]
+    func countByState(cells: [String]?) throws -> [ActionState: Int]
     /// Records a decision: a label for retraining.
     func insertDecision(_ decision: DecisionRecord) throws
     /// Decisions on one action, oldest first.
@@ -69,9 +69,9 @@ public protocol OutboxRepository {
     /// The entries of one action, oldest first.
     func entries(actionID: String) throws -> [OutboxRecord]
     /// Entries in `state`, oldest first.
-    func entries(state: String, limit: Int) throws -> [OutboxRecord]
+    func entries(state: OutboxState, limit: Int) throws -> [OutboxRecord]
     /// Counts entries by state.
-    func countByState() throws -> [String: Int]
+    func countByState() throws -> [OutboxState: Int]
 }
 
 /// The append-only, hash-chained audit log.

@@ -37,7 +37,7 @@ struct SQLiteActionRepository: ActionRepository {
         }
         if let state = filter.state {
             clauses.append("state = ?")
-            arguments += [state]
+            arguments += [state.rawValue]
         }
         if let type = filter.type {
             clauses.append("type = ?")
@@ -81,13 +81,14 @@ struct SQLiteActionRepository: ActionRepository {
 
     func expired(before date: Date, limit: Int) throws -> [ActionRecord] {
         try Row.fetchAll(
-            db, sql: "SELECT * FROM action WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
-            arguments: [date.storedMilliseconds, limit]
+            db, sql: "SELECT * FROM action WHERE state = ? AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+            arguments: [ActionState.pending.rawValue, date.storedMilliseconds, limit]
         ).map(Self.record)
     }
 
     func open(gate: String) throws -> [ActionRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM action WHERE gate = ? AND state = 'pending'", arguments: [gate]).map(Self.record)
+        try Row.fetchAll(db, sql: "SELECT * FROM action WHERE gate = ? AND state = ?", arguments: [gate, ActionState.pending.rawValue]).map(
+            Self.record)
     }
 
     func lastRaised(gate: String) throws -> [String: Date] {
@@ -98,7 +99,7 @@ struct SQLiteActionRepository: ActionRepository {
         return last
     }
 
-    func countByState(cells: [String]?) throws -> [String: Int] {
+    func countByState(cells: [String]?) throws -> [ActionState: Int] {
         var sql = "SELECT state, COUNT(*) AS n FROM action"
         var arguments: StatementArguments = []
         if let cells {
@@ -106,8 +107,10 @@ struct SQLiteActionRepository: ActionRepository {
             sql += " WHERE cell IN (\(cells.map { _ in "?" }.joined(separator: ", ")))"
             for cell in cells { arguments += [cell] }
         }
-        var counts: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: sql + " GROUP BY state", arguments: arguments) { counts[row["state"]] = row["n"] }
+        var counts: [ActionState: Int] = [:]
+        for row in try Row.fetchAll(db, sql: sql + " GROUP BY state", arguments: arguments) {
+            counts[try ActionState(stored: row["state"])] = row["n"]
+        }
         return counts
     }
 
@@ -118,7 +121,7 @@ struct SQLiteActionRepository: ActionRepository {
                 decided_by, role, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            decision.actionID, decision.decision, decision.reasonCode, decision.reasonText, decision.proposedQuantity, decision.quantity,
+            decision.actionID, decision.decision.rawValue, decision.reasonCode, decision.reasonText, decision.proposedQuantity, decision.quantity,
             decision.falsePositive, decision.decidedBy, decision.role, decision.decidedAt.storedMilliseconds,
         ])
     }
@@ -141,7 +144,7 @@ struct SQLiteActionRepository: ActionRepository {
 
     private static func arguments(_ a: ActionRecord, idLast: Bool = false) -> StatementArguments {
         let fields: [(any DatabaseValueConvertible)?] = [
-            a.cell, a.gate, a.type, a.mode, a.state, a.subject, a.severity, a.quantity, a.unit, a.correlationID, a.modelName,
+            a.cell, a.gate, a.type, a.mode, a.state.rawValue, a.subject, a.severity, a.quantity, a.unit, a.correlationID, a.modelName,
             a.modelVersion, a.createdAt.storedMilliseconds, a.expiresAt.storedMilliseconds, a.decidedAt?.storedMilliseconds,
             a.decidedBy, a.reasonCode, a.reasonText, a.approvedQuantity, a.updatedAt.storedMilliseconds, a.stage,
             a.detectedAt?.storedMilliseconds,
@@ -149,9 +152,9 @@ struct SQLiteActionRepository: ActionRepository {
         return StatementArguments(idLast ? fields + [a.id] : [a.id] + fields)
     }
 
-    private static func record(_ row: Row) -> ActionRecord {
+    private static func record(_ row: Row) throws -> ActionRecord {
         ActionRecord(
-            id: row["id"], cell: row["cell"], gate: row["gate"], type: row["type"], mode: row["mode"], state: row["state"],
+            id: row["id"], cell: row["cell"], gate: row["gate"], type: row["type"], mode: row["mode"], state: try ActionState(stored: row["state"]),
             subject: row["subject"], severity: row["severity"], quantity: row["quantity"], unit: row["unit"],
             correlationID: row["correlation_id"], modelName: row["model_name"], modelVersion: row["model_version"],
             createdAt: row.date("created_at"), expiresAt: row.date("expires_at"),
@@ -160,9 +163,10 @@ struct SQLiteActionRepository: ActionRepository {
             detectedAt: row.optionalDate("detected_at"))
     }
 
-    private static func decision(_ row: Row) -> DecisionRecord {
+    private static func decision(_ row: Row) throws -> DecisionRecord {
         DecisionRecord(
-            actionID: row["action_id"], decision: row["decision"], reasonCode: row["reason_code"], reasonText: row["reason_text"],
+            actionID: row["action_id"], decision: try ActionState(stored: row["decision"]), reasonCode: row["reason_code"],
+            reasonText: row["reason_text"],
             proposedQuantity: row["proposed_quantity"], quantity: row["quantity"], falsePositive: row["false_positive"],
             decidedBy: row["decided_by"], role: row["role"], decidedAt: row.date("decided_at"))
     }

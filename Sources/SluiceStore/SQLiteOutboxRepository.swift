@@ -12,7 +12,7 @@ struct SQLiteOutboxRepository: OutboxRepository {
                 last_error, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            entry.actionID, entry.connector, entry.payload, entry.idempotencyKey, entry.correlationID, entry.state, entry.attempts,
+            entry.actionID, entry.connector, entry.payload, entry.idempotencyKey, entry.correlationID, entry.state.rawValue, entry.attempts,
             entry.nextAttemptAt.storedMilliseconds, entry.lastError, entry.createdAt.storedMilliseconds, entry.deliveredAt?.storedMilliseconds,
         ])
         return db.lastInsertedRowID
@@ -20,8 +20,8 @@ struct SQLiteOutboxRepository: OutboxRepository {
 
     func due(at date: Date, limit: Int) throws -> [OutboxRecord] {
         try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
-            arguments: [date.storedMilliseconds, limit]
+            db.cachedStatement(sql: "SELECT * FROM outbox WHERE state = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
+            arguments: [OutboxState.pending.rawValue, date.storedMilliseconds, limit]
         ).map(Self.record)
     }
 
@@ -36,14 +36,15 @@ struct SQLiteOutboxRepository: OutboxRepository {
     }
 
     func nextDue() throws -> Date? {
-        try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'").map(Date.init(storedMilliseconds:))
+        try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state = ?", arguments: [OutboxState.pending.rawValue])
+            .map(Date.init(storedMilliseconds:))
     }
 
     func update(_ entry: OutboxRecord) throws {
         try db.cachedStatement(
             sql: "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ?, payload = ? WHERE id = ?"
         ).execute(arguments: [
-            entry.state, entry.attempts, entry.nextAttemptAt.storedMilliseconds, entry.lastError, entry.deliveredAt?.storedMilliseconds,
+            entry.state.rawValue, entry.attempts, entry.nextAttemptAt.storedMilliseconds, entry.lastError, entry.deliveredAt?.storedMilliseconds,
             entry.payload, entry.id,
         ])
     }
@@ -52,20 +53,23 @@ struct SQLiteOutboxRepository: OutboxRepository {
         try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE action_id = ? ORDER BY id", arguments: [actionID]).map(Self.record)
     }
 
-    func entries(state: String, limit: Int) throws -> [OutboxRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY id LIMIT ?", arguments: [state, limit]).map(Self.record)
+    func entries(state: OutboxState, limit: Int) throws -> [OutboxRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY id LIMIT ?", arguments: [state.rawValue, limit]).map(Self.record)
     }
 
-    func countByState() throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") { counts[row["state"]] = row["n"] }
+    func countByState() throws -> [OutboxState: Int] {
+        var counts: [OutboxState: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
+            counts[try OutboxState(stored: row["state"])] = row["n"]
+        }
         return counts
     }
 
-    private static func record(_ row: Row) -> OutboxRecord {
+    private static func record(_ row: Row) throws -> OutboxRecord {
         OutboxRecord(
             id: row["id"], actionID: row["action_id"], connector: row["connector"], payload: row["payload"],
-            idempotencyKey: row["idempotency_key"], correlationID: row["correlation_id"], state: row["state"], attempts: row["attempts"],
+            idempotencyKey: row["idempotency_key"], correlationID: row["correlation_id"], state: try OutboxState(stored: row["state"]),
+            attempts: row["attempts"],
             nextAttemptAt: row.date("next_attempt_at"), lastError: row["last_error"], createdAt: row.date("created_at"),
             deliveredAt: row.optionalDate("delivered_at"))
     }

@@ -45,9 +45,9 @@ extension SQLiteStore {
                         updated_at INTEGER NOT NULL);
                     CREATE INDEX action_by_cell ON action(cell, created_at);
                     CREATE INDEX action_by_state ON action(state, created_at);
-                    CREATE INDEX action_open_by_gate ON action(gate) WHERE state = 'pending';
+                    CREATE INDEX action_open_by_gate ON action(gate) WHERE state = '\(ActionState.pending.rawValue)';
                     CREATE INDEX action_by_gate_subject ON action(gate, subject, created_at);
-                    CREATE INDEX action_pending_expiry ON action(expires_at) WHERE state = 'pending';
+                    CREATE INDEX action_pending_expiry ON action(expires_at) WHERE state = '\(ActionState.pending.rawValue)';
                     CREATE TABLE action_evidence (
                         action_id TEXT PRIMARY KEY NOT NULL REFERENCES action(id),
                         evidence TEXT NOT NULL);
@@ -78,7 +78,7 @@ extension SQLiteStore {
                         last_error TEXT,
                         created_at INTEGER NOT NULL,
                         delivered_at INTEGER);
-                    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'pending';
+                    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = '\(OutboxState.pending.rawValue)';
                     CREATE INDEX outbox_by_action ON outbox(action_id);
                     CREATE TABLE audit (
                         sequence INTEGER PRIMARY KEY,

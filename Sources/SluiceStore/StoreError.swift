@@ -35,6 +35,11 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         StoreError(.corrupt, "the store at \(path) is damaged (\(detail)); restore it from a backup")
     }
 
+    /// A row holds what no version of Sluice writes.
+    public static func damagedRow(_ detail: String) -> StoreError {
+        StoreError(.corrupt, "the store is damaged (\(detail)); restore it from a backup")
+    }
+
     /// A write or read failed (the disk is full, the file is read-only, …).
     public static func failed(_ path: String, _ detail: String) -> StoreError {
         StoreError(.failed, "the store at \(path) failed: \(detail)")

@@ -100,7 +100,7 @@ public enum OperatorPage {
     static func item(_ action: ActionRecord, kind: String) -> String {
         let quantity = action.quantity.map { " · \(SVGChart.defaultFormat($0)) \(htmlEscaped(action.unit ?? ""))" } ?? ""
         return """
-            <li class="\(kind)" tabindex="-1" data-id="\(htmlEscaped(action.id))" data-state="\(htmlEscaped(action.state))"
+            <li class="\(kind)" tabindex="-1" data-id="\(htmlEscaped(action.id))" data-state="\(htmlEscaped(action.state.rawValue))"
             data-severity="\(action.severity)" data-created="\(ISOTime.format(action.createdAt))">
             <span class="severity">\(String(format: "%.2f", action.severity))×</span> <span class="subject">\(htmlEscaped(action.subject))</span>
             <span class="type">\(htmlEscaped(action.type))</span>\(quantity) <span class="muted">\(ReportPage.time(action.createdAt))</span>
@@ -113,7 +113,7 @@ public enum OperatorPage {
         let action = view.action
         let id = htmlEscaped(action.id)
         var html = """
-            <h2>\(htmlEscaped(action.subject)): \(htmlEscaped(action.type)) <span class="muted">(\(htmlEscaped(action.mode)), \(htmlEscaped(action.state)))</span></h2>
+            <h2>\(htmlEscaped(action.subject)): \(htmlEscaped(action.type)) <span class="muted">(\(htmlEscaped(action.mode)), \(htmlEscaped(action.state.rawValue)))</span></h2>
             """
         let evidence = view.evidence
         if let anomaly = evidence?.anomaly {
@@ -168,9 +168,9 @@ public enum OperatorPage {
                 when raised\(gate.map { "; now \(htmlEscaped($0.stageName)), \(htmlEscaped($0.status))" } ?? "").</p>
                 """
         }
-        guard action.state == "pending" else {
+        guard action.state == .pending else {
             let decided = action.decidedBy.map { " by \(htmlEscaped($0))" } ?? ""
-            return html + "<p class=\"banner\">Already \(htmlEscaped(action.state))\(decided).</p>"
+            return html + "<p class=\"banner\">Already \(htmlEscaped(action.state.rawValue))\(decided).</p>"
         }
         if action.mode == "recommendation" {
             html += """

@@ -14,21 +14,26 @@ struct ActionsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List actions, newest first.")
         @OptionGroup var storeOptions: StoreOptions
         @Option(help: "Only this cell.") var cell: String?
-        @Option(help: "Only this state (pending, approved, dead-lettered, …).") var state: String?
+        @Option(
+            help: "Only this state (\(ActionState.allCases.map(\.rawValue).joined(separator: ", "))).",
+            transform: { text in
+                guard let state = ActionState(rawValue: text) else {
+                    throw ValidationError("the states are \(ActionState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return state
+            })
+        var state: ActionState?
         @Option(help: "Only this mode (action, recommendation, shadow).") var mode: String?
         @Option(help: "At most this many.") var limit = 50
 
         func run() async throws {
             try await reportingErrors {
-                if let state, ActionState(rawValue: state) == nil {
-                    throw CLIError("--state must be one of \(ActionState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
                 let filter = ActionFilter(cells: cell.map { [$0] }, state: state, mode: mode, limit: limit)
                 let actions = try storeOptions.open().read { try $0.actions.list(filter) }
                 for a in actions {
                     let quantity = a.quantity.map { " qty \(ReplenishmentPlanner.format($0)) \(a.unit ?? "")" } ?? ""
                     print(
-                        "\(a.id)  \(ISOTime.format(a.createdAt))  \(a.state.padding(toLength: 13, withPad: " ", startingAt: 0))  \(a.mode.padding(toLength: 14, withPad: " ", startingAt: 0))  \(a.type)  \(a.subject)  severity \(String(format: "%.2f", a.severity))\(quantity)  corr \(a.correlationID)"
+                        "\(a.id)  \(ISOTime.format(a.createdAt))  \(a.state.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0))  \(a.mode.padding(toLength: 14, withPad: " ", startingAt: 0))  \(a.type)  \(a.subject)  severity \(String(format: "%.2f", a.severity))\(quantity)  corr \(a.correlationID)"
                     )
                 }
                 if actions.isEmpty { print("no actions match") }

@@ -95,7 +95,9 @@ struct DemoCommand: AsyncParsableCommand {
                 }
             }
             let counts = try runtime.store.read { try $0.actions.countByState(cells: nil) }
-            print("demo stopped: actions by state \(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+            print(
+                "demo stopped: actions by state \(counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))"
+            )
             print("ERP/MES calls received: \(sink.calls.count) (\(sink.acceptedKeys.count) distinct idempotency keys)")
         }
     }

@@ -33,7 +33,7 @@ struct ExportCommand: AsyncParsableCommand {
                 let url = URL(fileURLWithPath: out)
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(LabelExport.csv(rows).utf8).write(to: url, options: .atomic)
-                let counts = Dictionary(grouping: rows, by: \.decision.decision).mapValues(\.count).sorted { $0.key < $1.key }
+                let counts = Dictionary(grouping: rows, by: \.decision.decision.rawValue).mapValues(\.count).sorted { $0.key < $1.key }
                 print(
                     "wrote \(rows.count) labelled decisions to \(out)"
                         + (counts.isEmpty ? "" : " (" + counts.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")"))

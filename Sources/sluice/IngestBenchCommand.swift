@@ -93,7 +93,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                 let drained = ContinuousClock.now - ingest.started
                 scoredSeconds = drained.inSeconds
             }
-            let pending = try runtime.store.read { try $0.actions.list(.init(state: "pending", limit: 100_000)) }.map(\.id)
+            let pending = try runtime.store.read { try $0.actions.list(.init(state: .pending, limit: 100_000)) }.map(\.id)
             let approvals = try await Self.approve(base: base, token: operatorToken, ids: pending, clients: clients)
             // Let the dispatcher finish, to report what reached the ERP/MES.
             let deadline = ContinuousClock.now + .seconds(30)

@@ -33,6 +33,15 @@ import Testing
         #expect(status == .badRequest, "\(days): \(status) \(text)")
     }
 
+    @Test func anUnknownActionStateInAListIsRefusedWithTheStatesThereAre() async throws {
+        let world = try APIWorld()
+        let (status, body) = try await world.test { try await $0.call(.get, "/v1/actions?state=half-approved", token: world.token["admin@*"]) }
+        #expect(status == .badRequest, "\(status) \(body)")
+        #expect(body.contains("state must be one of pending, approved,") && body.contains("got 'half-approved'"), "\(body)")
+        let (listed, _) = try await world.test { try await $0.call(.get, "/v1/actions?state=dead-lettered", token: world.token["admin@*"]) }
+        #expect(listed == .ok)
+    }
+
     @Test func aBodyOverTheLimitIsRefusedWith413() async throws {
         let world = try APIWorld()
         let body = "{\"samples\":[" + String(repeating: " ", count: 16 * 1_024 * 1_024 + 1) + "]}"

@@ -77,7 +77,7 @@ import Testing
                 client, .post, "/ui/actions/\(world.actionID)/reject", session: token, form: "reason=false-alarm&text=wash+cycle", fetch: true)
             #expect(rejected.status == .ok, "\(rejected.body)")
             let view = try world.engine.action(world.actionID, for: .system)
-            #expect(view.action.state == "rejected")
+            #expect(view.action.state == .rejected)
             #expect(view.action.reasonCode == "false-alarm" && view.action.reasonText == "wash cycle")
 
             let again = try await send(client, .post, "/ui/actions/\(world.actionID)/approve", session: token, form: "", fetch: true)

@@ -109,7 +109,7 @@ final class OutageTransport: DispatchTransport {
             #expect(call.headers["Idempotency-Key"]?.hasPrefix("sluice-act-") == true)
             #expect(call.headers["X-Correlation-ID"] == "corr-1")
         }
-        for id in ids { #expect(try engine.action(id, for: olivia).action.state == "acknowledged") }
+        for id in ids { #expect(try engine.action(id, for: olivia).action.state == .acknowledged) }
     }
 
     @Test func failuresBackOffThenDeadLetterAndCanBeRequeued() async throws {
@@ -128,7 +128,7 @@ final class OutageTransport: DispatchTransport {
         // Backoff doubles (10, 20, 40 s, each scaled by a random 50–100 %).
         #expect(waits.count == 3)
         for (i, wait) in waits.enumerated() { #expect(wait >= 10 * pow(2, Double(i)) * 0.5 - 0.01 && wait <= 10 * pow(2, Double(i)) + 0.01) }
-        #expect(try engine.action(id, for: olivia).action.state == "dead-lettered")
+        #expect(try engine.action(id, for: olivia).action.state == .deadLettered)
         let events = try engine.store.read { try $0.audit.records(subject: id) }.map(\.entry.event)
         #expect(events.filter { $0 == "dispatch.failed" }.count == 3)
         #expect(events.last == "dispatch.dead-lettered")
@@ -136,7 +136,7 @@ final class OutageTransport: DispatchTransport {
         let requeued = try Dispatcher.requeue(actionID: id, in: engine.store, by: .local("ada"), now: clock.now)
         #expect(requeued == [id])
         #expect(try await dispatcher.dispatchDue() == 1)
-        #expect(try engine.action(id, for: olivia).action.state == "acknowledged")
+        #expect(try engine.action(id, for: olivia).action.state == .acknowledged)
         // Every attempt, the requeued one too, carried the same key.
         #expect(Set(transport.calls.compactMap { $0.headers["Idempotency-Key"] }).count == 1)
     }
@@ -156,13 +156,13 @@ final class OutageTransport: DispatchTransport {
         while acknowledged.count < ids.count, clock.now < outageEnds.addingTimeInterval(3_600) {
             try await dispatcher.dispatchDue()
             for id in ids where acknowledged[id] == nil {
-                if try engine.action(id, for: olivia).action.state == "acknowledged" { acknowledged[id] = clock.now }
+                if try engine.action(id, for: olivia).action.state == .acknowledged { acknowledged[id] = clock.now }
             }
             guard let due = try engine.store.read({ try $0.outbox.nextDue() }) else { break }
             clock.advance(by: max(0, due.timeIntervalSince(clock.now)) + round)
         }
         #expect(acknowledged.count == ids.count, "every approved call delivered once the ERP/MES is back")
-        for id in ids { #expect(try engine.action(id, for: olivia).action.state == "acknowledged", "\(id) never dead-lettered") }
+        for id in ids { #expect(try engine.action(id, for: olivia).action.state == .acknowledged, "\(id) never dead-lettered") }
         let recovery = try #require(acknowledged.values.max()).timeIntervalSince(outageEnds)
         let attempts = transport.calls.count
         print("ERP/MES down \(Int(outage)) s: \(attempts) attempts for \(ids.count) calls; all delivered \(Int(recovery)) s after it returned")
@@ -179,7 +179,7 @@ final class OutageTransport: DispatchTransport {
         let (engine, dispatcher, ids) = try world(approved: 1, transport: transport)
         try await dispatcher.dispatchDue()
         let view = try engine.action(ids[0], for: olivia)
-        #expect(view.action.state == "dead-lettered")
+        #expect(view.action.state == .deadLettered)
         #expect(view.dispatch.first?.lastError?.contains("HTTP 422") == true)
     }
 
@@ -190,6 +190,6 @@ final class OutageTransport: DispatchTransport {
             store: engine.store, catalog: engine.catalog, transport: transport, events: engine.events, metrics: engine.metrics,
             logger: Self.quiet, clock: clock.function)
         #expect(try await dispatcher.dispatchDue() == 0)
-        #expect(try engine.action(ids[0], for: olivia).dispatch.first?.state == "pending")
+        #expect(try engine.action(ids[0], for: olivia).dispatch.first?.state == .pending)
     }
 }

@@ -41,7 +41,7 @@ import Testing
         #expect(raised.count == 1, "one fault, one action: debounce 2, then one open action per asset")
         let view = try engine.action(raised[0], for: olivia)
         #expect(view.action.mode == "action")
-        #expect(view.action.state == "pending")
+        #expect(view.action.state == .pending)
         #expect(view.action.correlationID == "corr-fault-1")
         #expect(view.action.modelName == "press-01")
         #expect(view.action.severity > 1)
@@ -84,7 +84,7 @@ import Testing
         #expect(raised.count == 3, "shadow detections close at once, so each debounce run logs one")
         #expect(try engine.actions(ActionFilter(), for: olivia).isEmpty, "shadow detections stay out of the queue")
         let logged = try engine.actions(ActionFilter(mode: "shadow"), for: olivia)
-        #expect(logged.count == 3 && logged.allSatisfy { $0.state == "logged" })
+        #expect(logged.count == 3 && logged.allSatisfy { $0.state == .logged })
         #expect(throws: ServiceError.notFound("no action \(raised[0])")) { try engine.approve(raised[0], by: olivia) }
     }
 
@@ -92,14 +92,14 @@ import Testing
         let engine = try engine()
         let id = try #require(try stream(engine, ["asset-02"], count: 3, correlation: "corr-7", values: TestCell.faulty).first)
         let approved = try engine.approve(id, by: olivia, note: "bearing noise confirmed")
-        #expect(approved.state == "approved")
+        #expect(approved.state == .approved)
         let view = try engine.action(id, for: olivia)
         let call = try #require(view.dispatch.first)
         #expect(call.idempotencyKey == "sluice-\(id)")
         #expect(call.correlationID == "corr-7")
         #expect(call.connector == "maintenance-order")
         #expect(call.payload.contains("\"equipment\":\"asset-02\""))
-        #expect(view.decisions.map(\.decision) == ["approved"])
+        #expect(view.decisions.map(\.decision) == [.approved])
         #expect(throws: ServiceError.conflict("\(id) is already approved")) { try engine.approve(id, by: olivia) }
         let other = try #require(try stream(engine, ["asset-03"], count: 3, values: TestCell.faulty).first)
         #expect(throws: ServiceError.invalid("\(other) has no quantity to edit")) { try engine.approve(other, by: olivia, quantity: 5) }
@@ -152,7 +152,7 @@ import Testing
         #expect(try engine.action(id, for: olivia).action.mode == "recommendation")
         #expect(throws: ServiceError.self) { try engine.approve(id, by: olivia) }
         let judged = try engine.judge(id, useful: false, by: olivia)
-        #expect(judged.state == "not-useful")
+        #expect(judged.state == .notUseful)
         #expect(try engine.action(id, for: olivia).dispatch.isEmpty, "recommendations are never dispatched")
     }
 
@@ -163,8 +163,8 @@ import Testing
         clock.advance(by: 601)
         #expect(try engine.expireDue() == 1)
         let view = try engine.action(id, for: olivia)
-        #expect(view.action.state == "expired")
-        #expect(view.decisions.map(\.decision) == ["expired"])
+        #expect(view.action.state == .expired)
+        #expect(view.decisions.map(\.decision) == [.expired])
         // The asset may raise again once its action is closed.
         #expect(try stream(engine, ["asset-01"], from: 10, count: 2, values: TestCell.faulty).count == 1)
     }
@@ -184,7 +184,7 @@ import Testing
         #expect(try stream(second, ["asset-01"], from: 22, count: 4, values: TestCell.faulty).isEmpty)
         let twin = try second.twin(cell: TestCell.id, for: olivia)
         #expect(twin.assets.first { $0.asset == "asset-02" }?.windowLength == 20)
-        #expect(try second.action(id, for: olivia).action.state == "pending")
+        #expect(try second.action(id, for: olivia).action.state == .pending)
     }
 
     @Test func consumptionThroughTheReorderPointProposesAnOrderAndApprovalPutsItOnOrder() throws {

@@ -27,7 +27,7 @@ import Testing
                 try session.actions.insert(action, evidence: "{}")
                 try session.actions.insertDecision(
                     DecisionRecord(
-                        actionID: "a\(i)", decision: "rejected", falsePositive: true, decidedBy: "o", role: "operator", decidedAt: t0 + Double(10 - i)
+                        actionID: "a\(i)", decision: .rejected, falsePositive: true, decidedBy: "o", role: "operator", decidedAt: t0 + Double(10 - i)
                     ))
             }
         }

@@ -50,12 +50,12 @@ import Testing
         #expect(try store.read { try $0.actions.get(id: "nope") } == nil)
         #expect(try store.read { try $0.actions.list(ActionFilter(cells: ["c1"])) }.map(\.id) == ["a2", "a0"])
         #expect(try store.read { try $0.actions.list(ActionFilter(cells: [])) }.isEmpty)
-        #expect(try store.read { try $0.actions.list(ActionFilter(state: "pending", limit: 1)) }.map(\.id) == ["a2"])
+        #expect(try store.read { try $0.actions.list(ActionFilter(state: .pending, limit: 1)) }.map(\.id) == ["a2"])
         #expect(try store.read { try $0.actions.open(gate: "g") }.count == 3)
 
         try store.write { session in
             var decided = try #require(try session.actions.get(id: "a0"))
-            decided.state = "approved"
+            decided.state = .approved
             decided.decidedAt = t0 + 50
             decided.decidedBy = "olga"
             decided.approvedQuantity = 3
@@ -63,14 +63,14 @@ import Testing
             try session.actions.update(decided)
             try session.actions.insertDecision(
                 DecisionRecord(
-                    actionID: "a0", decision: "approved", quantity: 3, falsePositive: false, decidedBy: "olga", role: "operator", decidedAt: t0 + 50))
+                    actionID: "a0", decision: .approved, quantity: 3, falsePositive: false, decidedBy: "olga", role: "operator", decidedAt: t0 + 50))
         }
         let decided = try #require(try store.read { try $0.actions.get(id: "a0") })
-        #expect(decided.state == "approved" && decided.decidedBy == "olga" && decided.approvedQuantity == 3 && decided.decidedAt == t0 + 50)
-        #expect(try store.read { try $0.actions.decisions(actionID: "a0") }.map(\.decision) == ["approved"])
+        #expect(decided.state == .approved && decided.decidedBy == "olga" && decided.approvedQuantity == 3 && decided.decidedAt == t0 + 50)
+        #expect(try store.read { try $0.actions.decisions(actionID: "a0") }.map(\.decision) == [.approved])
         #expect(try store.read { try $0.actions.decisions(actionID: "a0") }.first?.falsePositive == false)
-        #expect(try store.read { try $0.actions.countByState(cells: nil) } == ["approved": 1, "pending": 2])
-        #expect(try store.read { try $0.actions.countByState(cells: ["c2"]) } == ["pending": 1])
+        #expect(try store.read { try $0.actions.countByState(cells: nil) } == [.approved: 1, .pending: 2])
+        #expect(try store.read { try $0.actions.countByState(cells: ["c2"]) } == [.pending: 1])
         #expect(try store.read { try $0.actions.expired(before: t0 + 3_601.5, limit: 10) }.map(\.id) == ["a1"])
         #expect(try store.read { try $0.actions.lastRaised(gate: "g") } == ["s": t0 + 2])
     }
@@ -93,13 +93,13 @@ import Testing
         #expect(try store.write { try $0.outbox.claimDue(at: t0 + 2, until: t0 + 60, limit: 10) }.map(\.idempotencyKey) == ["k2"])
         #expect(try store.read { try $0.outbox.nextDue() } == t0 + 60)
         var delivered = claimed[0]
-        delivered.state = "delivered"
+        delivered.state = .delivered
         delivered.attempts = 1
         delivered.deliveredAt = t0 + 5
         try store.write { try $0.outbox.update(delivered) }
         #expect(try store.read { try $0.outbox.entries(actionID: "a0") } == [delivered])
-        #expect(try store.read { try $0.outbox.entries(state: "pending", limit: 10) }.map(\.idempotencyKey) == ["k1", "k2"])
-        #expect(try store.read { try $0.outbox.countByState() } == ["delivered": 1, "pending": 2])
+        #expect(try store.read { try $0.outbox.entries(state: .pending, limit: 10) }.map(\.idempotencyKey) == ["k1", "k2"])
+        #expect(try store.read { try $0.outbox.countByState() } == [.delivered: 1, .pending: 2])
     }
 
     @Test(arguments: StoreKind.allCases) func theAuditChainAppendsAndVerifies(_ kind: StoreKind) throws {
@@ -150,6 +150,22 @@ import Testing
         #expect(try store.read { try $0.rehearsals.latest(gate: "g") } == stored)
     }
 
+    @Test(arguments: StoreKind.allCases) func aStateNoVersionWritesIsADamagedRowNotACrash(_ kind: StoreKind) throws {
+        let store = try kind.make()
+        try store.write { session in
+            try session.actions.insert(Self.action("a0", cell: "c1", at: t0), evidence: "{}")
+            // What a hand edit or a damaged page could leave behind.
+            if let sqlite = session as? SQLiteSession {
+                try sqlite.db.execute(sql: "UPDATE action SET state = 'half-approved'")
+            } else if let postgres = session as? PostgresSession {
+                _ = try postgres.link.execute("UPDATE action SET state = 'half-approved'")
+            }
+        }
+        let error = #expect(throws: StoreError.self) { try store.read { try $0.actions.get(id: "a0") } }
+        #expect(error?.message.contains("an action has the unknown state 'half-approved'") == true, "\(String(describing: error))")
+        #expect(throws: StoreError.self) { try store.read { try $0.actions.countByState(cells: nil) } }
+    }
+
     @Test(arguments: StoreKind.allCases) func aReadCannotWrite(_ kind: StoreKind) throws {
         let store = try kind.make()
         #expect(throws: (any Error).self) {
@@ -160,7 +176,7 @@ import Testing
 
     static func action(_ id: String, cell: String, at time: Date, quantity: Double? = nil, unit: String? = nil) -> ActionRecord {
         ActionRecord(
-            id: id, cell: cell, gate: "g", type: "maintenance-order", mode: "action", state: "pending", subject: "s", severity: 1.5,
+            id: id, cell: cell, gate: "g", type: "maintenance-order", mode: "action", state: .pending, subject: "s", severity: 1.5,
             quantity: quantity, unit: unit, correlationID: "corr", modelName: "m", modelVersion: 1, createdAt: time, expiresAt: time + 3_600,
             stage: "canary-5", detectedAt: time - 30)
     }

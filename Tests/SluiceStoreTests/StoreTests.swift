@@ -85,7 +85,7 @@ import Testing
 
     static func action(_ id: String, _ now: Date) -> ActionRecord {
         ActionRecord(
-            id: id, cell: "c", gate: "g", type: "maintenance-order", mode: "action", state: "approved", subject: "s", severity: 2, quantity: nil,
+            id: id, cell: "c", gate: "g", type: "maintenance-order", mode: "action", state: .approved, subject: "s", severity: 2, quantity: nil,
             unit: nil, correlationID: "corr", modelName: "m", modelVersion: 1, createdAt: now, expiresAt: now + 3_600)
     }
 }

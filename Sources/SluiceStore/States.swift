@@ -28,18 +28,27 @@ public enum ActionState: String, Sendable, Codable, CaseIterable {
     case logged
 }
 
-/// Why an operator rejected an action.
-public enum RejectionReason: String, Sendable, Codable, CaseIterable {
-    /// There was nothing wrong: the model was mistaken.
-    case falseAlarm = "false-alarm"
-    /// Real, but already dealt with.
-    case alreadyHandled = "already-handled"
-    /// The need is real but the proposed quantity is wrong.
-    case wrongQuantity = "wrong-quantity"
-    /// Something else, said in the text.
-    case other
+extension ActionState {
+    /// The state stored as `text` in the action table; text no version of Sluice writes means a damaged row.
+    init(stored text: String) throws(StoreError) {
+        guard let state = ActionState(rawValue: text) else { throw StoreError.damagedRow("an action has the unknown state '\(text)'") }
+        self = state
+    }
+}
 
-    /// Whether the gate's judge counts it as a false positive. Every rejection counts except "already
-    /// handled": that detection was true, only redundant.
-    public var isFalsePositive: Bool { self != .alreadyHandled }
+/// Where an outbox entry (one approved action's call to the ERP/MES) stands: `pending → delivered`, or
+/// `pending → dead` once every attempt failed; a person can requeue a dead entry (`dead → pending`).
+public enum OutboxState: String, Sendable, Codable, CaseIterable {
+    /// Waiting for its next attempt.
+    case pending
+    /// The receiver acknowledged it.
+    case delivered
+    /// Every attempt failed; waiting for a person to requeue it.
+    case dead
+
+    /// The state stored as `text` in the outbox table; text no version of Sluice writes means a damaged row.
+    init(stored text: String) throws(StoreError) {
+        guard let state = OutboxState(rawValue: text) else { throw StoreError.damagedRow("an outbox entry has the unknown state '\(text)'") }
+        self = state
+    }
 }
