@@ -42,9 +42,9 @@ bench: build peers
 	$(SLUICE) bench opcua
 	$(SLUICE) bench opcua --interval 50
 	$(SLUICE) bench opcua --server asyncua
-	# The same load on PostgreSQL: a private server in a temporary folder, stopped afterwards.
+	# The same load on SQLite and on PostgreSQL in one run (a private server in a temporary folder, stopped afterwards).
 	dir=$$(mktemp -d); url=$$(scripts/postgres-server.sh start $$dir) && \
-		{ $(SLUICE) bench ingest --store $$url; status=$$?; scripts/postgres-server.sh stop $$dir; exit $$status; }
+		{ $(SLUICE) bench ingest --store "sqlite,$$url"; status=$$?; scripts/postgres-server.sh stop $$dir; exit $$status; }
 
 # Regenerates the sample telemetry and the models shipped in notebooks-data/ and Models/ (v2: the default
 # detector; v1, the textbook PCA models the gates ran before it, stay for the record and for rollback).

@@ -215,6 +215,7 @@ let package = Package(
                 "SluiceLinearAlgebra",
                 "SluiceReplenishment",
                 "SluiceSimulation",
+                "SluiceStatistics",
                 "SluiceMQTT",
                 "SluiceOPCUA",
                 "SluiceServer",

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceGates
 import SluiceSimulation
+import SluiceStatistics
 
 /// A Monte Carlo of the false-positive judge driving the stage machine: for each true false-positive
 /// rate, many simulated stage runs, each fed decisions until the gate falls back, passes, or reaches the
@@ -66,11 +67,7 @@ public enum GateBenchmark {
                     if gate.status == .holding { break }
                 }
             }
-            func quantile(_ xs: [Double], _ q: Double) -> Double? {
-                guard !xs.isEmpty else { return nil }
-                let sorted = xs.sorted()
-                return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
-            }
+            func quantile(_ xs: [Double], _ q: Double) -> Double? { xs.isEmpty ? nil : Distributions.empiricalQuantile(xs, q) }
             return Row(
                 rate: rate, runs: runs, fallback: Double(toFallback.count) / Double(runs), pass: Double(toPass.count) / Double(runs),
                 fallbackWithin200: Double(toFallback.filter { $0 <= 200 }.count) / Double(runs),

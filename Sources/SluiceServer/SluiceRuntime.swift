@@ -5,6 +5,7 @@ import NIOSSL
 public import ServiceLifecycle
 public import SluiceService
 public import SluiceStore
+import Synchronization
 import UnixSignals
 
 /// How to run a Sluice server.
@@ -58,6 +59,8 @@ public final class SluiceRuntime: Sendable {
     public let mqtt: MQTTIngest?
     /// The OPC UA subscriptions, when a cell names an OPC UA server.
     public let opcua: OPCUAIngest?
+    /// The service group while ``run(companions:onServerRunning:)`` runs.
+    private let running = Mutex<ServiceGroup?>(nil)
     let logger: Logger
     /// The listener's TLS, read and checked before anything else starts.
     let tls: TLSConfiguration?
@@ -124,9 +127,21 @@ public final class SluiceRuntime: Sendable {
                 "cells": "\(engine.catalog.cells.keys.sorted().joined(separator: ","))",
                 "gates": "\(engine.catalog.gates.count)",
             ])
+        running.withLock { $0 = serviceGroup }
+        defer { running.withLock { $0 = nil } }
         try await serviceGroup.run()
         store.close()
         logger.info("sluice stopped")
+    }
+}
+
+extension SluiceRuntime {
+    /// Shuts a running server down as SIGTERM would: requests in flight finish, calls in flight are recorded,
+    /// the store is closed; ``run(companions:onServerRunning:)`` then returns. For programs that run the
+    /// server in a task of their own (benches, tests), where cancelling the task would cut connections off.
+    public func shutdown() async {
+        guard let group = running.withLock({ $0 }) else { return }
+        await group.triggerGracefulShutdown()
     }
 }
 

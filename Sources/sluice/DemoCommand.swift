@@ -77,13 +77,14 @@ struct DemoCommand: AsyncParsableCommand {
                 router: sink.router(), configuration: .init(address: .hostname("127.0.0.1", port: erpPort), serverName: "erp-sink"),
                 logger: logger)
 
-            let apiPort = Locked(0)
+            let (apiPorts, apiPort) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
             let simulation = SimulatedCellService(
-                cell: loaded.cells[cell]!, seed: seed, port: apiPort, token: edgeToken, logger: logger,
+                cell: loaded.cells[cell]!, seed: seed, port: apiPorts, token: edgeToken, logger: logger,
                 stopAfter: duration > 0 ? .seconds(duration) : nil, samplesOverHTTP: plc == nil)
             let plcEndpoint = plc?.endpoint
             try await runtime.run(companions: [erp, simulation]) { boundPort in
-                apiPort.set(boundPort)
+                apiPort.yield(boundPort)
+                apiPort.finish()
                 Self.banner(port: boundPort, erpPort: erpPort, store: storePath, tokens: issuedTokens, operatorToken: operatorToken)
                 if let plcEndpoint {
                     say(
@@ -167,8 +168,8 @@ extension DemoCommand {
 struct SimulatedCellService: Service {
     let cell: CellDefinition
     let seed: UInt64
-    /// The API's port, once it listens.
-    let port: Locked<Int>
+    /// The API's port, given once it listens.
+    let port: AsyncStream<Int>
     let token: String
     let logger: Logger
     let stopAfter: Duration?
@@ -184,8 +185,9 @@ struct SimulatedCellService: Service {
         let clock = ContinuousClock()
         let start = clock.now
         var second = 0
-        while port.get() == 0 { try await Task.sleep(for: .milliseconds(50)) }
-        let client = APIClient(base: "http://127.0.0.1:\(port.get())", token: token)
+        var ports = port.makeAsyncIterator()
+        guard let bound = await ports.next() else { return }
+        let client = APIClient(base: "http://127.0.0.1:\(bound)", token: token)
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             if let stopAfter, clock.now - start >= stopAfter {
                 // The same path as Ctrl-C: every service finishes what it is doing and the store is checkpointed.

@@ -4,11 +4,13 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import SluiceGates
 import SluiceLinearAlgebra
 import SluiceServer
 import SluiceService
 import SluiceSimulation
+import SluiceStatistics
 import SluiceTelemetry
 import Synchronization
 
@@ -28,10 +30,13 @@ struct IngestBenchCommand: AsyncParsableCommand {
                  bound on arrival-to-queued, network and JSON both ways included.
               2. The same clients approve the pending actions over HTTP, one request each, while the dispatcher
                  sends the approved ones to the stand-in ERP/MES; approvals per second of wall time.
-            With --store postgres://… the server runs on that (empty) PostgreSQL database as one replica: a batch
-            is stored in the inbox and acknowledged, and the cell's scorer raises its actions moments later, so
-            the report gives the rate samples were acknowledged and, separately, the rate they were scored
-            (from the first batch to the inbox running dry); the reply carries no action to time.
+            --store names the stores to measure, one after the other in this run, so their figures compare: sqlite (a
+            file in a temporary folder, the default) and/or an empty PostgreSQL database (postgres://…), comma-separated.
+            On PostgreSQL the server runs as one replica: a batch is stored in the inbox and acknowledged, and the
+            cell's scorer raises its actions moments later, so the report gives the rate samples were acknowledged
+            and, separately, the rate they were scored (from the first batch to the inbox running dry); the reply
+            carries no action to time, and the JSON says so (a figure that could not be measured is null, with the
+            reason in "notes").
             """)
 
     @Option(help: "Concurrent clients.") var clients = 2
@@ -39,117 +44,237 @@ struct IngestBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds of ingest.") var seconds = 10.0
     @Option(help: "Assets in the cell.") var assets = 2_000
     @Flag(help: "Print the summary as JSON.") var json = false
-    @Option(help: "Run on this empty PostgreSQL database (postgres://…) instead of a SQLite file in a temporary folder.") var store: String?
+    @Option(help: "The stores to measure, comma-separated: sqlite and/or an empty PostgreSQL database (postgres://…).") var store = "sqlite"
     @Flag(help: "Call the engine directly (decode + ingest), without HTTP: the engine's own capacity.") var inProcess = false
+
+    /// The stores named by --store: nil for a SQLite file in a temporary folder, else a PostgreSQL URL.
+    var stores: [String?] {
+        store.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.map { $0 == "sqlite" ? nil : $0 }
+    }
 
     func validate() throws {
         guard clients >= 1, batch >= 10, seconds > 0, assets >= clients * 10 else {
             throw ValidationError("need --clients ≥ 1, --batch ≥ 10, --seconds > 0 and --assets ≥ 10 × --clients")
+        }
+        for named in store.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard named == "sqlite" || named.hasPrefix("postgres://") || named.hasPrefix("postgresql://") else {
+                throw ValidationError(
+                    "--store takes sqlite and/or postgres://… URLs, comma-separated; '\(named.split(separator: "@").last ?? "")' is neither")
+            }
         }
     }
 
     func run() async throws {
         try await reportingErrors {
             BLAS.setThreadCount(1)
-            let folder = try Self.makeFolder(assets: assets)
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let logger = makeLogger(level: .error)
-            let sink = ERPSink()
-            let erpPort = Locked(0)
-            let erp = Application(
-                router: sink.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { channel in erpPort.set(channel.localAddress?.port ?? 0) }, logger: logger)
-            let erpTask = Task { try await erp.runService(gracefulShutdownSignals: []) }
-            defer { erpTask.cancel() }
-            while erpPort.get() == 0 { try await Task.sleep(for: .milliseconds(20)) }
-
-            var configuration = RuntimeConfiguration()
-            configuration.storePath = store ?? folder + "/bench.sqlite"
-            configuration.cells = folder + "/Cells"
-            configuration.gates = folder + "/Gates"
-            configuration.models = folder + "/Models"
-            configuration.port = 0
-            configuration.dispatch.url = "http://127.0.0.1:\(erpPort.get())"
-            let runtime = try SluiceRuntime(configuration: configuration, logger: logger)
-            let port = Locked(0)
-            let server = Task { try await runtime.run { port.set($0) } }
-            defer { server.cancel() }
-            while port.get() == 0 { try await Task.sleep(for: .milliseconds(20)) }
-            let base = "http://127.0.0.1:\(port.get())"
-            let edge = try runtime.tokens.create(name: "bench-edge", role: .edge, cell: nil, by: .local("bench")).token
-            let operatorToken = try runtime.tokens.create(name: "bench-operator", role: .operator, cell: nil, by: .local("bench")).token
-
-            let direct: DecisionEngine? = inProcess ? runtime.engine : nil
-            let ingest = try await Self.ingest(
-                base: base, token: edge, clients: clients, batch: batch, seconds: seconds,
-                assets: (0..<assets).map { String(format: "asset-%04d", $0) },
-                direct: direct)
-            var scoredSeconds: Double?
-            if runtime.store.isShared {
-                // Queued samples are scored by the cell's scorer: wait for the inbox to run dry.
-                while try runtime.store.read({ try $0.coordination?.inboxDepth().values.reduce(0, +) ?? 0 }) > 0 {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                let drained = ContinuousClock.now - ingest.started
-                scoredSeconds = drained.inSeconds
+            var runs: [Summary] = []
+            for url in stores {
+                if !json { printError("measuring on \(url == nil ? "SQLite" : "PostgreSQL") for \(seconds) s …") }
+                runs.append(try await measure(store: url))
             }
-            let pending = try runtime.store.read { try $0.actions.list(.init(state: .pending, limit: 100_000)) }.map(\.id)
-            let approvals = try await Self.approve(base: base, token: operatorToken, ids: pending, clients: clients)
-            // Let the dispatcher finish, to report what reached the ERP/MES.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while sink.acceptedKeys.count < pending.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-
-            let summary = Summary(
-                machine: Self.machine(), store: runtime.store.isShared ? "postgres" : "sqlite",
-                scoredSamplesPerSecond: scoredSeconds.map { Double(ingest.samples) / $0 }, clients: clients, batch: batch, samples: ingest.samples,
-                ingestSeconds: ingest.seconds,
-                samplesPerSecond: Double(ingest.samples) / ingest.seconds, batches: ingest.batches,
-                latencyP50Milliseconds: Self.percentile(ingest.actionLatencies, 0.5) * 1_000,
-                latencyP99Milliseconds: Self.percentile(ingest.actionLatencies, 0.99) * 1_000, actionsQueued: ingest.actionLatencies.count,
-                batchP99Milliseconds: Self.percentile(ingest.allLatencies, 0.99) * 1_000, approvals: approvals.count,
-                approvalsPerSecond: Double(approvals.count) / approvals.seconds,
-                approvalP99Milliseconds: Self.percentile(approvals.latencies, 0.99) * 1_000, dispatched: sink.acceptedKeys.count,
-                errors: ingest.errors + approvals.errors)
+            let report = Report(
+                machine: Self.machine(), date: ISO8601DateFormatter().string(from: Date()), clients: clients, batch: batch, assets: assets,
+                seconds: seconds, inProcess: inProcess, runs: runs)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-            } else {
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                return
+            }
+            for summary in runs {
+                let ms = { (value: Double?) in value.map { String(format: "%.1f ms", $0) } ?? "not measured" }
                 print(
                     """
                     store: \(summary.store)
                     ingest: \(summary.samples) samples in \(String(format: "%.1f", summary.ingestSeconds)) s by \(clients) clients in batches of \(batch): \
-                    \(Int(summary.samplesPerSecond.rounded())) samples/s acknowledged\(summary.scoredSamplesPerSecond.map { ", \(Int($0.rounded())) samples/s scored" } ?? "")
-                    sample-to-queued-action (send → reply, \(summary.actionsQueued) actions): p50 \(String(format: "%.1f", summary.latencyP50Milliseconds)) ms, \
-                    p99 \(String(format: "%.1f", summary.latencyP99Milliseconds)) ms (every batch: p99 \(String(format: "%.1f", summary.batchP99Milliseconds)) ms)
-                    approvals: \(summary.approvals) in \(String(format: "%.2f", approvals.seconds)) s: \(Int(summary.approvalsPerSecond.rounded())) approvals/s, \
-                    p99 \(String(format: "%.1f", summary.approvalP99Milliseconds)) ms; \(summary.dispatched) reached the stand-in ERP/MES
+                    \(Int(summary.samplesPerSecond.rounded())) samples/s acknowledged, \(Int(summary.scoredSamplesPerSecond.rounded())) samples/s scored
+                    sample-to-queued-action (send → reply, \(summary.actionsQueued) actions): p50 \(ms(summary.latencyP50Milliseconds)), \
+                    p99 \(ms(summary.latencyP99Milliseconds)) (every batch: p99 \(ms(summary.batchP99Milliseconds)))
+                    approvals: \(summary.approvals) in \(String(format: "%.2f", summary.approvalSeconds)) s: \(summary.approvalsPerSecond.map { "\(Int($0.rounded()))" } ?? "no") approvals/s, \
+                    p99 \(ms(summary.approvalP99Milliseconds)); \(summary.dispatched) reached the stand-in ERP/MES
                     errors: \(summary.errors)
-                    machine: \(summary.machine)
-                    """)
+                    """ + summary.notes.map { "\nnote: \($0)" }.joined())
             }
+            if let ratio = report.postgresToSQLiteScored {
+                print("PostgreSQL scored \(String(format: "%.2f", ratio))× SQLite's samples/s in this run")
+            }
+            print("machine: \(report.machine)")
         }
     }
 
-    struct Summary: Codable {
+    /// Runs the whole bench on one store (nil: SQLite in a temporary folder).
+    func measure(store url: String?) async throws -> Summary {
+        let folder = try Self.makeFolder(assets: assets)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let logger = makeLogger(level: .error)
+        let sink = ERPSink()
+        let erpPort = Mutex(0)
+        let erp = Application(
+            router: sink.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in erpPort.withLock { $0 = channel.localAddress?.port ?? 0 } }, logger: logger)
+        let erpGroup = ServiceGroup(services: [erp], gracefulShutdownSignals: [], logger: logger)
+        let erpTask = Task { try await erpGroup.run() }
+        defer { erpTask.cancel() }
+        while erpPort.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+
+        var configuration = RuntimeConfiguration()
+        configuration.storePath = url ?? folder + "/bench.sqlite"
+        configuration.cells = folder + "/Cells"
+        configuration.gates = folder + "/Gates"
+        configuration.models = folder + "/Models"
+        configuration.port = 0
+        configuration.dispatch.url = "http://127.0.0.1:\(erpPort.withLock { $0 })"
+        let runtime = try SluiceRuntime(configuration: configuration, logger: logger)
+        let port = Mutex(0)
+        let server = Task { try await runtime.run { bound in port.withLock { $0 = bound } } }
+        var stopped = false
+        defer { if !stopped { server.cancel() } }
+        while port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        let base = "http://127.0.0.1:\(port.withLock { $0 })"
+        let edge = try runtime.tokens.create(name: "bench-edge", role: .edge, cell: nil, by: .local("bench")).token
+        let operatorToken = try runtime.tokens.create(name: "bench-operator", role: .operator, cell: nil, by: .local("bench")).token
+
+        let direct: DecisionEngine? = inProcess ? runtime.engine : nil
+        let ingest = try await Self.ingest(
+            base: base, token: edge, clients: clients, batch: batch, seconds: seconds, assets: (0..<assets).map { String(format: "asset-%04d", $0) },
+            direct: direct)
+        var scoredSeconds = ingest.seconds
+        var notes: [String] = []
+        if runtime.store.isShared {
+            // Queued samples are scored by the cell's scorer: wait for the inbox to run dry.
+            while try runtime.store.read({ try $0.coordination?.inboxDepth().values.reduce(0, +) ?? 0 }) > 0 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            scoredSeconds = (ContinuousClock.now - ingest.started).inSeconds
+            notes.append(
+                "samples are scored after the reply (the cell's scorer reads the inbox), so scored samples/s runs from the first batch to the inbox running dry"
+            )
+        }
+        if ingest.actionLatencies.isEmpty {
+            notes.append(
+                runtime.store.isShared
+                    ? "sample-to-queued-action latency not measured: on PostgreSQL the reply is sent before the scorer raises the action"
+                    : "sample-to-queued-action latency not measured: no reply carried a queued action")
+        }
+        let pending = try runtime.store.read { try $0.actions.list(.init(state: .pending, limit: 100_000)) }.map(\.id)
+        let approvals = try await Self.approve(base: base, token: operatorToken, ids: pending, clients: clients)
+        if pending.isEmpty { notes.append("approvals not measured: no action was pending") }
+        // Let the dispatcher finish, to report what reached the ERP/MES.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while sink.acceptedKeys.count < pending.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        // Stop as SIGTERM would, so connections are closed in order rather than cut.
+        await runtime.shutdown()
+        try await server.value
+        await erpGroup.triggerGracefulShutdown()
+        try await erpTask.value
+        stopped = true
+        func milliseconds(_ values: [Double], _ q: Double) -> Double? {
+            values.isEmpty ? nil : Distributions.empiricalQuantile(values, q) * 1_000
+        }
+        return Summary(
+            store: runtime.store.isShared ? "postgres" : "sqlite", samples: ingest.samples, ingestSeconds: ingest.seconds,
+            samplesPerSecond: Double(ingest.samples) / ingest.seconds, scoredSamplesPerSecond: Double(ingest.samples) / scoredSeconds,
+            batches: ingest.batches, latencyP50Milliseconds: milliseconds(ingest.actionLatencies, 0.5),
+            latencyP99Milliseconds: milliseconds(ingest.actionLatencies, 0.99), actionsQueued: ingest.actionLatencies.count,
+            batchP99Milliseconds: milliseconds(ingest.allLatencies, 0.99), approvals: approvals.count, approvalSeconds: approvals.seconds,
+            approvalsPerSecond: pending.isEmpty ? nil : Double(approvals.count) / approvals.seconds,
+            approvalP99Milliseconds: milliseconds(approvals.latencies, 0.99), dispatched: sink.acceptedKeys.count,
+            errors: ingest.errors + approvals.errors, notes: notes)
+    }
+
+    /// Everything one invocation measured.
+    struct Report: Encodable {
         var machine: String
-        var store: String
-        var scoredSamplesPerSecond: Double?
+        var date: String
         var clients: Int
         var batch: Int
+        var assets: Int
+        var seconds: Double
+        var inProcess: Bool
+        var runs: [Summary]
+        /// PostgreSQL's scored samples/s over SQLite's, when both ran.
+        var postgresToSQLiteScored: Double? {
+            guard let sqlite = runs.first(where: { $0.store == "sqlite" }), let postgres = runs.first(where: { $0.store == "postgres" }),
+                sqlite.scoredSamplesPerSecond > 0
+            else { return nil }
+            return postgres.scoredSamplesPerSecond / sqlite.scoredSamplesPerSecond
+        }
+
+        enum CodingKeys: String, CodingKey { case machine, date, clients, batch, assets, seconds, inProcess, runs, postgresToSQLiteScored }
+
+        init(machine: String, date: String, clients: Int, batch: Int, assets: Int, seconds: Double, inProcess: Bool, runs: [Summary]) {
+            self.machine = machine
+            self.date = date
+            self.clients = clients
+            self.batch = batch
+            self.assets = assets
+            self.seconds = seconds
+            self.inProcess = inProcess
+            self.runs = runs
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(machine, forKey: .machine)
+            try container.encode(date, forKey: .date)
+            try container.encode(clients, forKey: .clients)
+            try container.encode(batch, forKey: .batch)
+            try container.encode(assets, forKey: .assets)
+            try container.encode(seconds, forKey: .seconds)
+            try container.encode(inProcess, forKey: .inProcess)
+            try container.encode(runs, forKey: .runs)
+            // Null, not absent, when only one store ran.
+            try container.encode(postgresToSQLiteScored, forKey: .postgresToSQLiteScored)
+        }
+    }
+
+    /// One store's figures; a figure that could not be measured is null, and `notes` says why.
+    struct Summary: Encodable {
+        var store: String
         var samples: Int
         var ingestSeconds: Double
         var samplesPerSecond: Double
+        var scoredSamplesPerSecond: Double
         var batches: Int
-        var latencyP50Milliseconds: Double
-        var latencyP99Milliseconds: Double
+        var latencyP50Milliseconds: Double?
+        var latencyP99Milliseconds: Double?
         var actionsQueued: Int
-        var batchP99Milliseconds: Double
+        var batchP99Milliseconds: Double?
         var approvals: Int
-        var approvalsPerSecond: Double
-        var approvalP99Milliseconds: Double
+        var approvalSeconds: Double
+        var approvalsPerSecond: Double?
+        var approvalP99Milliseconds: Double?
         var dispatched: Int
         var errors: Int
+        var notes: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case store, samples, ingestSeconds, samplesPerSecond, scoredSamplesPerSecond, batches, latencyP50Milliseconds, latencyP99Milliseconds
+            case actionsQueued, batchP99Milliseconds, approvals, approvalSeconds, approvalsPerSecond, approvalP99Milliseconds, dispatched, errors
+            case notes
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            // Every key is present, with null for what could not be measured.
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(store, forKey: .store)
+            try container.encode(samples, forKey: .samples)
+            try container.encode(ingestSeconds, forKey: .ingestSeconds)
+            try container.encode(samplesPerSecond, forKey: .samplesPerSecond)
+            try container.encode(scoredSamplesPerSecond, forKey: .scoredSamplesPerSecond)
+            try container.encode(batches, forKey: .batches)
+            try container.encode(latencyP50Milliseconds, forKey: .latencyP50Milliseconds)
+            try container.encode(latencyP99Milliseconds, forKey: .latencyP99Milliseconds)
+            try container.encode(actionsQueued, forKey: .actionsQueued)
+            try container.encode(batchP99Milliseconds, forKey: .batchP99Milliseconds)
+            try container.encode(approvals, forKey: .approvals)
+            try container.encode(approvalSeconds, forKey: .approvalSeconds)
+            try container.encode(approvalsPerSecond, forKey: .approvalsPerSecond)
+            try container.encode(approvalP99Milliseconds, forKey: .approvalP99Milliseconds)
+            try container.encode(dispatched, forKey: .dispatched)
+            try container.encode(errors, forKey: .errors)
+            try container.encode(notes, forKey: .notes)
+        }
     }
 
     struct IngestResult {
@@ -279,12 +404,6 @@ struct IngestBenchCommand: AsyncParsableCommand {
         )
     }
 
-    static func percentile(_ values: [Double], _ p: Double) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
-    }
-
     static func makeFolder(assets: Int) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-\(UUID().uuidString)").path
         let fm = FileManager.default
@@ -315,17 +434,4 @@ struct IngestBenchCommand: AsyncParsableCommand {
             .first { $0.hasPrefix("model name") }.map { $0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu)"
     }
-}
-
-/// A value shared between tasks, behind a lock.
-final class Locked<Value: Sendable>: Sendable {
-    private let value: Mutex<Value>
-
-    init(_ value: Value) {
-        self.value = Mutex(value)
-    }
-
-    func get() -> Value { value.withLock { $0 } }
-
-    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
 }

@@ -273,6 +273,8 @@ struct OPCUABenchCommand: AsyncParsableCommand {
         let after = try figures()
         let elapsed = clock.now - start
         let span = elapsed.inSeconds
+        await runtime.shutdown()
+        try await server.value
         return ((after.changes - before.changes) / span, Double(after.samples - before.samples) / span)
     }
 }

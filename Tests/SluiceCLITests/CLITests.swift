@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import Testing
 
 /// Runs the built `sluice` executable as a user would.
@@ -105,6 +106,26 @@ struct CLITests {
         let negative = try await sluice(["propose", "--materials", "negative.json"], in: directory)
         #expect(negative.status != 0)
         #expect(negative.err.contains("material 0 (A): holdingCost: must not be negative, got -1.0"), "\(negative.err)")
+    }
+
+    @Test func ingestBenchMeasuresBothStoresInOneRunAndSaysWhatItCouldNotMeasure() async throws {
+        let url = try await freshPostgresDatabase()
+        let result = try await runSluice(
+            ["bench", "ingest", "--seconds", "1", "--assets", "40", "--batch", "50", "--store", "sqlite,\(url)", "--json"], in: TestCell.root.path)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(!result.err.contains("error"), "a clean shutdown logs no error: \(result.err)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any], "\(result.out)")
+        let runs = try #require(report["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["store"] as? String } == ["sqlite", "postgres"])
+        let (sqlite, postgres) = (runs[0], runs[1])
+        #expect((sqlite["samples"] as? Int ?? 0) > 0 && (postgres["samples"] as? Int ?? 0) > 0)
+        #expect(sqlite["latencyP99Milliseconds"] is Double)
+        // PostgreSQL replies before the scorer raises an action: no latency to time, null and a note, never NaN.
+        #expect(postgres["latencyP99Milliseconds"] is NSNull)
+        #expect((postgres["notes"] as? [String])?.contains { $0.contains("latency not measured") } == true)
+        #expect(report["postgresToSQLiteScored"] is Double)
+        // The password of the database URL appears nowhere.
+        if let password = URLComponents(string: url)?.password { #expect(!result.out.contains(password) && !result.err.contains(password)) }
     }
 
     @Test func oracleExitsNonZeroWhenACaseIsOff() async throws {
