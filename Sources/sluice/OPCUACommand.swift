@@ -44,7 +44,7 @@ struct OPCUAConnectionOptions: ParsableArguments {
                     throw ValidationError("cannot read the password file \(passwordFile)")
                 }
                 password = text.trimmingCharacters(in: .newlines)
-            } else if let text = ProcessInfo.processInfo.environment["SLUICE_OPCUA_PASSWORD"] {
+            } else if let text = Setting.text(nil, "SLUICE_OPCUA_PASSWORD") {
                 password = text
             } else {
                 throw ValidationError("--user \(user) needs a password: give --password-file or set SLUICE_OPCUA_PASSWORD")

@@ -27,8 +27,13 @@ struct ReplayCommand: AsyncParsableCommand {
             """)
 
     @Argument(help: "The telemetry CSV (for --dry-run, optional: the store's telemetry otherwise).") var file: String?
-    @Option(help: "The server (env SLUICE_URL).") var url = ProcessInfo.processInfo.environment["SLUICE_URL"] ?? "http://127.0.0.1:8080"
-    @Option(help: "An edge or admin token (env SLUICE_TOKEN).") var token = ProcessInfo.processInfo.environment["SLUICE_TOKEN"] ?? ""
+    @Option(name: .customLong("url"), help: "The server (env SLUICE_URL; default http://127.0.0.1:8080).") var urlOption: String?
+    @Option(name: .customLong("token"), help: "An edge or admin token (env SLUICE_TOKEN).") var tokenOption: String?
+
+    /// The server: --url, else SLUICE_URL, else the local default.
+    var url: String { Setting.text(urlOption, "SLUICE_URL", default: "http://127.0.0.1:8080") }
+    /// The token: --token, else SLUICE_TOKEN, else none.
+    var token: String { Setting.text(tokenOption, "SLUICE_TOKEN", default: "") }
     @Option(help: "Times real time (0: as fast as possible).") var speed = 1.0
     @Option(help: "Samples per request, at most.") var batch = 500
     @Option(help: "The asset, for a file without an asset column.") var asset: String?

@@ -27,7 +27,10 @@ struct RetrainCommand: AsyncParsableCommand {
     @Option(help: "The labels file `sluice export labels` wrote.") var labels: String
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: "The gate whose false-positive target and debounce to use (read from --gates).") var gate: String?
-    @Option(help: "The folder of gate definitions (env SLUICE_GATES).") var gates = ProcessInfo.processInfo.environment["SLUICE_GATES"] ?? "Gates"
+    @Option(name: .customLong("gates"), help: "The folder of gate definitions (env SLUICE_GATES; default Gates).") var gatesOption: String?
+
+    /// The gate definitions' folder: --gates, else SLUICE_GATES, else `Gates`.
+    var gates: String { Setting.text(gatesOption, "SLUICE_GATES", default: "Gates") }
     @Option(help: "The false-positive rate to calibrate to, when no --gate is named.") var targetRate = 0.05
     @Option(help: "The share of the latest labels held back to measure the result.") var heldBack = 0.3
     @Option(help: "Samples up to each trigger read as its window.") var window = 60

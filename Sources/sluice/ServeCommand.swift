@@ -26,8 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var catalog: CatalogOptions
-    @Option(help: "Address to listen on (env SLUICE_HOST).") var host = ProcessInfo.processInfo.environment["SLUICE_HOST"] ?? "127.0.0.1"
-    @Option(help: "Port to listen on (env SLUICE_PORT).") var port = Int(ProcessInfo.processInfo.environment["SLUICE_PORT"] ?? "") ?? 8080
+    @Option(name: .customLong("host"), help: "Address to listen on (env SLUICE_HOST; default 127.0.0.1).") var hostOption: String?
+    @Option(name: .customLong("port"), help: "Port to listen on, 0 for any free one (env SLUICE_PORT; default 8080).") var portOption: Int?
     @Option(help: "ERP/MES base URL for every cell, overriding the cell files (env SLUICE_ERP_URL).") var erpURL: String?
     @Option(help: "MQTT broker to subscribe to, mqtt://host[:port] (env SLUICE_MQTT).") var mqtt: String?
     @Option(help: "MQTT topic filter; the cell is the level after sluice/.") var mqttTopic = "sluice/+/telemetry"
@@ -52,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        _ = try port()
         guard dispatchAttempts >= 1 else { throw ValidationError("--dispatch-attempts must be at least 1") }
         guard retryDelay > 0 else { throw ValidationError("--retry-delay must be above 0") }
         guard retryMaxDelay >= retryDelay else { throw ValidationError("--retry-max-delay must be at least --retry-delay") }
@@ -64,25 +64,25 @@ struct ServeCommand: AsyncParsableCommand {
         try await reportingErrors {
             BLAS.setThreadCount(1)
             let logger = makeLogger(level: try sluice.logLevel(logLevel))
-            let environment = ProcessInfo.processInfo.environment
             var configuration = RuntimeConfiguration()
             configuration.storePath = storeOptions.store
             configuration.durable = durable
-            if let replica = replica ?? environment["SLUICE_REPLICA"] { configuration.replica = replica }
+            if let replica = Setting.text(replica, "SLUICE_REPLICA") { configuration.replica = replica }
             configuration.lease = .milliseconds(Int(lease * 1000))
             configuration.cells = catalog.cells
             configuration.gates = catalog.gates
             configuration.models = catalog.models
+            let host = Setting.text(hostOption, "SLUICE_HOST", default: "127.0.0.1")
             configuration.host = host
-            configuration.port = port
-            configuration.dispatch.url = erpURL ?? environment["SLUICE_ERP_URL"]
+            configuration.port = try port()
+            configuration.dispatch.url = Setting.text(erpURL, "SLUICE_ERP_URL")
             configuration.dispatch.maximumAttempts = dispatchAttempts
             configuration.dispatch.baseDelay = retryDelay
             configuration.dispatch.maximumDelay = retryMaxDelay
             // The ERP/MES credential is read from the environment only, so it never shows in a process list.
-            configuration.dispatch.authorization = environment["SLUICE_ERP_AUTHORIZATION"]
-            if let mqtt = mqtt ?? environment["SLUICE_MQTT"] { configuration.mqtt = MQTTIngest.Settings(url: mqtt, topics: [mqttTopic]) }
-            configuration.tls = try tlsSettings(environment)
+            configuration.dispatch.authorization = Setting.text(nil, "SLUICE_ERP_AUTHORIZATION")
+            if let mqtt = Setting.text(mqtt, "SLUICE_MQTT") { configuration.mqtt = MQTTIngest.Settings(url: mqtt, topics: [mqttTopic]) }
+            configuration.tls = try tlsSettings()
             let runtime = try SluiceRuntime(configuration: configuration, logger: logger)
             let scheme = configuration.tls == nil ? "http" : "https"
             try await runtime.run { port in
@@ -93,11 +93,16 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension ServeCommand {
+    /// The port: --port, else SLUICE_PORT, else 8080.
+    func port() throws -> Int {
+        try Setting.integer(portOption, "SLUICE_PORT", default: 8_080, in: 0...65_535, what: "a port number", flag: "--port")
+    }
+
     /// The TLS settings from the options or the environment; a key without a certificate (or the reverse) is an error.
-    func tlsSettings(_ environment: [String: String]) throws -> TLSSettings? {
-        let certificate = tlsCertificate ?? environment["SLUICE_TLS_CERTIFICATE"]
-        let key = tlsKey ?? environment["SLUICE_TLS_KEY"]
-        let clientCA = tlsClientCA ?? environment["SLUICE_TLS_CLIENT_CA"]
+    func tlsSettings() throws -> TLSSettings? {
+        let certificate = Setting.text(tlsCertificate, "SLUICE_TLS_CERTIFICATE")
+        let key = Setting.text(tlsKey, "SLUICE_TLS_KEY")
+        let clientCA = Setting.text(tlsClientCA, "SLUICE_TLS_CLIENT_CA")
         switch (certificate, key) {
         case (let certificate?, let key?): return TLSSettings(certificate: certificate, privateKey: key, clientCA: clientCA)
         case (nil, nil):

@@ -8,10 +8,14 @@ import SluiceStore
 /// The store a command works on.
 struct StoreOptions: ParsableArguments {
     @Option(
+        name: .customLong("store"),
         help: ArgumentHelp(
-            "The store: a SQLite file, or postgres://user:password@host:port/database for replicas (env SLUICE_STORE).",
+            "The store: a SQLite file, or postgres://user:password@host:port/database for replicas (env SLUICE_STORE; default sluice.sqlite).",
             discussion: "Put a PostgreSQL password in SLUICE_STORE rather than on the command line, where process lists show it."))
-    var store = ProcessInfo.processInfo.environment["SLUICE_STORE"] ?? "sluice.sqlite"
+    var storeOption: String?
+
+    /// The store named by --store, else SLUICE_STORE, else `sluice.sqlite`.
+    var store: String { Setting.text(storeOption, "SLUICE_STORE", default: "sluice.sqlite") }
 
     /// Whether the store exists (a PostgreSQL database is taken to exist; opening it says if not).
     var exists: Bool { StoreLocation.isPostgres(store) || FileManager.default.fileExists(atPath: store) }
@@ -33,12 +37,19 @@ struct StoreOptions: ParsableArguments {
 
 /// Where the cells, gates and models are.
 struct CatalogOptions: ParsableArguments {
-    @Option(help: "The folder of cell definitions (env SLUICE_CELLS).")
-    var cells = ProcessInfo.processInfo.environment["SLUICE_CELLS"] ?? "Cells"
-    @Option(help: "The folder of gate definitions (env SLUICE_GATES).")
-    var gates = ProcessInfo.processInfo.environment["SLUICE_GATES"] ?? "Gates"
-    @Option(help: "The folder of model artifacts (env SLUICE_MODELS).")
-    var models = ProcessInfo.processInfo.environment["SLUICE_MODELS"] ?? "Models"
+    @Option(name: .customLong("cells"), help: "The folder of cell definitions (env SLUICE_CELLS; default Cells).")
+    var cellsOption: String?
+    @Option(name: .customLong("gates"), help: "The folder of gate definitions (env SLUICE_GATES; default Gates).")
+    var gatesOption: String?
+    @Option(name: .customLong("models"), help: "The folder of model artifacts (env SLUICE_MODELS; default Models).")
+    var modelsOption: String?
+
+    /// The cell definitions' folder: --cells, else SLUICE_CELLS, else `Cells`.
+    var cells: String { Setting.text(cellsOption, "SLUICE_CELLS", default: "Cells") }
+    /// The gate definitions' folder: --gates, else SLUICE_GATES, else `Gates`.
+    var gates: String { Setting.text(gatesOption, "SLUICE_GATES", default: "Gates") }
+    /// The model artifacts' folder: --models, else SLUICE_MODELS, else `Models`.
+    var models: String { Setting.text(modelsOption, "SLUICE_MODELS", default: "Models") }
 
     func load() throws -> Catalog {
         try Catalog.load(cells: cells, gates: gates, models: models)

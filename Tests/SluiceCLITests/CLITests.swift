@@ -128,6 +128,29 @@ struct CLITests {
         if let password = URLComponents(string: url)?.password { #expect(!result.out.contains(password) && !result.err.contains(password)) }
     }
 
+    @Test func settingsComeFromTheCommandLineThenTheEnvironmentAndABadValueIsAnError() async throws {
+        let badPort = try await runSluice(["serve", "--store", "s.sqlite"], in: directory, environment: ["SLUICE_PORT": "abc"])
+        #expect(badPort.status != 0)
+        #expect(badPort.err.contains("SLUICE_PORT is 'abc': it should be a port number"), "\(badPort.err)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/s.sqlite"), "nothing is opened before the settings are checked")
+        // The command line wins over the environment.
+        let override = try await runSluice(
+            ["migrate", "--store", "flag.sqlite"], in: directory, environment: ["SLUICE_STORE": directory + "/env.sqlite"])
+        #expect(override.status == 0, "\(override.err)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/flag.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/env.sqlite"))
+        let fromEnvironment = try await runSluice(["migrate"], in: directory, environment: ["SLUICE_STORE": directory + "/env.sqlite"])
+        #expect(fromEnvironment.status == 0, "\(fromEnvironment.err)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/env.sqlite"))
+        // What the environment holds never shows in the help: a password, a token.
+        let secrets = ["SLUICE_STORE": "postgres://u:s3cret-pw@127.0.0.1:1/db", "SLUICE_TOKEN": "tok-s3cret"]
+        for command in [["serve", "--help"], ["replay", "--help"], ["migrate", "--help"]] {
+            let help = try await runSluice(command, in: directory, environment: secrets)
+            #expect(help.status == 0)
+            #expect(!help.out.contains("s3cret") && !help.err.contains("s3cret"), "\(command): \(help.out)")
+        }
+    }
+
     @Test func oracleExitsNonZeroWhenACaseIsOff() async throws {
         try write(
             "cases.json",

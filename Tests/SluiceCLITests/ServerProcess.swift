@@ -37,9 +37,14 @@ struct ServerFolder {
     }
 }
 
-/// Runs the built `sluice` executable in `directory`, as a user would, to completion.
-func runSluice(_ arguments: [String], in directory: String) async throws -> (status: Int32, out: String, err: String) {
-    try await offThePool { try runProgram(Bundle.main.bundleURL.appendingPathComponent("sluice"), arguments, in: directory) }
+/// Runs the built `sluice` executable in `directory`, as a user would, to completion; `environment` is
+/// added to the test process's own.
+func runSluice(
+    _ arguments: [String], in directory: String, environment: [String: String] = [:]
+) async throws -> (status: Int32, out: String, err: String) {
+    try await offThePool {
+        try runProgram(Bundle.main.bundleURL.appendingPathComponent("sluice"), arguments, in: directory, environment: environment)
+    }
 }
 
 /// Runs `body`, which blocks (waits for a process), on a thread of its own. All test suites share one
@@ -53,10 +58,13 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
 
 /// Runs a program to completion and returns its status and output. It blocks: call it through ``offThePool(_:)``.
 @available(*, noasync, message: "blocks a thread of the cooperative pool; call it through offThePool")
-func runProgram(_ executable: URL, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, out: String, err: String) {
+func runProgram(
+    _ executable: URL, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe()
     let err = Pipe()
