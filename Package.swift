@@ -34,7 +34,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -88,7 +87,6 @@ let package = Package(
             dependencies: [
                 "SluiceLinearAlgebra",
                 "SluiceStatistics",
-                "SluiceTelemetry",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -99,7 +97,7 @@ let package = Package(
             dependencies: ["SluiceLinearAlgebra", "SluiceTelemetry"],
             swiftSettings: swiftSettings
         ),
-        // Benchmarks: the SKAB protocol (F1/FAR/MAR and NAB) and scoring speed.
+        // Benchmarks: the SKAB protocol (F1/FAR/MAR and NAB), generalisation, scoring speed, gates and replenishment.
         .target(
             name: "SluiceBenchmarks",
             dependencies: [
@@ -168,7 +166,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -196,11 +193,12 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
-        // Helpers shared by the service, server and CLI tests: a test cell, a manual clock, a broker runner.
+        // Helpers shared by the tests: a test cell, a manual clock, and the real peers they run beside (Mosquitto,
+        // PostgreSQL, OPC UA servers, a TCP proxy that plays network outages).
         .target(
             name: "SluiceTestSupport",
             dependencies: [
-                "SluiceAnomaly", "SluiceGates", "SluiceReplenishment", "SluiceService", "SluiceSimulation", "SluiceStore",
+                "SluiceAnomaly", "SluiceGates", "SluiceReplenishment", "SluiceService", "SluiceSimulation",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -216,7 +214,6 @@ let package = Package(
                 "SluiceReplenishment",
                 "SluiceSimulation",
                 "SluiceStatistics",
-                "SluiceMQTT",
                 "SluiceOPCUA",
                 "SluiceServer",
                 "SluiceService",
@@ -227,8 +224,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
