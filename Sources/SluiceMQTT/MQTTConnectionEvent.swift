@@ -7,4 +7,7 @@ public enum MQTTConnectionEvent: Sendable, Hashable {
     case disconnected(MQTTError?)
     /// A connection attempt failed; the subscriber tries again after `retryIn`.
     case connectionFailed(MQTTError, retryIn: Duration)
+    /// The service could not take a message (``MQTTDelivery/retryLater``): the connection was dropped without
+    /// acknowledging it, and the subscriber reconnects, and receives it again, after `retryIn`.
+    case paused(retryIn: Duration)
 }

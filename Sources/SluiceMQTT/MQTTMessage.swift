@@ -19,3 +19,14 @@ public struct MQTTMessage: Sendable, Hashable {
         self.retained = retained
     }
 }
+
+/// What the service did with a message.
+public enum MQTTDelivery: Sendable, Hashable {
+    /// Handled (or refused for good, as a malformed payload is): the broker is acknowledged.
+    case handled
+    /// It cannot be handled now (the store is down or full): the subscriber drops the connection without
+    /// acknowledging it, so the broker keeps the message in the persistent session and sends it again when
+    /// the subscriber reconnects, after a delay that grows while messages keep being refused. Nothing is
+    /// read meanwhile: that is the backpressure.
+    case retryLater
+}

@@ -36,9 +36,12 @@ public final class MQTTSubscriber: Sendable {
     /// Connects, subscribes and delivers messages until the surrounding task is cancelled, then disconnects cleanly and returns.
     ///
     /// `onMessage` is called synchronously on the subscriber's network thread, one message at a time and in the broker's order.
-    /// The next message is not read until it returns, and the acknowledgement of a QoS 1 message is only sent after it returns,
-    /// so a crash inside `onMessage` makes the broker redeliver that message (given `cleanSession == false`).
-    /// Keep it short: while it runs nothing is sent to the broker, which drops the connection after about 1.5 × `keepAlive`.
+    /// The next message is not read until it returns, and the acknowledgement of a QoS 1 message is only sent after it returns
+    /// ``MQTTDelivery/handled``, so a crash inside `onMessage` makes the broker redeliver that message (given
+    /// `cleanSession == false`). When it returns ``MQTTDelivery/retryLater`` the connection is dropped without the
+    /// acknowledgement and made again after a growing delay, and the broker sends the message again. Keep it short (never
+    /// wait inside it for a failing dependency): while it runs nothing is sent to the broker, which drops the connection after
+    /// about 1.5 × `keepAlive`.
     ///
     /// Broker outages are retried indefinitely and reported through `onEvent`, `isConnected` and `lastError`. `run` only throws
     /// for problems that retrying cannot fix: the broker refusing our credentials or client ID, or rejecting a subscription.
@@ -46,7 +49,7 @@ public final class MQTTSubscriber: Sendable {
     /// take longer when the broker host does not answer at all.
     public func run(
         onEvent: @escaping @Sendable (MQTTConnectionEvent) -> Void = { _ in },
-        onMessage: @escaping @Sendable (MQTTMessage) -> Void
+        onMessage: @escaping @Sendable (MQTTMessage) -> MQTTDelivery
     ) async throws(MQTTError) {
         try status.withLock { (status) throws(MQTTError) in
             guard !status.isRunning else {

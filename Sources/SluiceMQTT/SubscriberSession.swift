@@ -27,7 +27,7 @@ final class SubscriberSession: @unchecked Sendable {
     private let subscriber: MQTTSubscriber
     private let configuration: MQTTConfiguration
     private let onEvent: @Sendable (MQTTConnectionEvent) -> Void
-    private let onMessage: @Sendable (MQTTMessage) -> Void
+    private let onMessage: @Sendable (MQTTMessage) -> MQTTDelivery
     private let handle: OpaquePointer
     private let stopRequested = Mutex(false)
     private let wakeUp = DispatchSemaphore(value: 0)
@@ -40,11 +40,13 @@ final class SubscriberSession: @unchecked Sendable {
     private var sessionPresent = false
     private var subscribeMessageID: Int32 = 0
     private var fatalError: MQTTError?
+    /// A message was refused (``MQTTDelivery/retryLater``) and none handled since: reconnections back off.
+    private var refusing = false
 
     init(
         subscriber: MQTTSubscriber,
         onEvent: @escaping @Sendable (MQTTConnectionEvent) -> Void,
-        onMessage: @escaping @Sendable (MQTTMessage) -> Void
+        onMessage: @escaping @Sendable (MQTTMessage) -> MQTTDelivery
     ) throws(MQTTError) {
         Mosquitto.initialize()
         let configuration = subscriber.configuration
@@ -127,8 +129,11 @@ final class SubscriberSession: @unchecked Sendable {
                 if let fatalError {
                     return .failure(fatalError)
                 }
-                if connackAccepted {
+                if connackAccepted && !refusing {
                     reconnectDelay = Self.initialReconnectDelay
+                }
+                if refusing {
+                    onEvent(.paused(retryIn: reconnectDelay))
                 }
             } else {
                 let error = MQTTError.connectionFailed(configuration.endpoint, code: rc, errno: savedErrno)
@@ -220,7 +225,10 @@ final class SubscriberSession: @unchecked Sendable {
         if connectionRefused {
             return  // didConnect has reported it.
         }
-        if code == Mosquitto.success || isStopRequested || fatalError != nil {
+        if refusing {
+            // Dropped on purpose after a refused message: `networkLoop` reports the pause.
+            subscriber.sessionDidDisconnect(error: nil)
+        } else if code == Mosquitto.success || isStopRequested || fatalError != nil {
             subscriber.sessionDidDisconnect(error: nil)
             if connackAccepted {
                 onEvent(.disconnected(nil))
@@ -247,6 +255,17 @@ final class SubscriberSession: @unchecked Sendable {
         } else {
             payload = []
         }
-        onMessage(MQTTMessage(topic: String(cString: message.topic), payload: payload, qos: Int(message.qos), retained: message.retain))
+        let delivery = onMessage(
+            MQTTMessage(topic: String(cString: message.topic), payload: payload, qos: Int(message.qos), retained: message.retain))
+        switch delivery {
+        case .handled:
+            refusing = false
+        case .retryLater:
+            refusing = true
+            // The acknowledgement is queued, not yet written (it goes out on the loop's next pass): shut the socket
+            // so it never is. libmosquitto then finds the connection lost, and the broker keeps the message.
+            let socket = mosquitto_socket(handle)
+            if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)) }
+        }
     }
 }

@@ -9,7 +9,10 @@ import SluiceTelemetry
 
 /// Telemetry from an MQTT broker: subscribes (QoS 1, persistent session) to `sluice/<cell>/telemetry`
 /// and ingests each message as a batch, exactly as `POST /v1/telemetry` would, with the topic's cell as
-/// the sender's scope. Refused samples are logged with their reasons.
+/// the sender's scope. Refused samples are logged with their reasons. A batch the store cannot take (busy,
+/// unreachable, a disk full) is not acknowledged: the subscriber stops reading, and the broker keeps the
+/// batch and sends it again when the subscriber reconnects, after a delay that grows while the store keeps
+/// refusing. Nothing acknowledged is lost, and nothing waits on the MQTT network thread.
 public final class MQTTIngest: Service {
     /// Where to subscribe.
     public struct Settings: Sendable {
@@ -59,21 +62,24 @@ public final class MQTTIngest: Service {
                         self.logger.warning("MQTT disconnected", metadata: ["error": "\(error.map { "\($0)" } ?? "none")"])
                     case .connectionFailed(let error, let retryIn):
                         self.logger.warning("MQTT connection failed", metadata: ["error": "\(error)", "mqtt.retry_in": "\(retryIn)"])
+                    case .paused(let retryIn):
+                        self.logger.warning(
+                            "MQTT paused: the store cannot take telemetry; the broker keeps it until the subscriber reconnects",
+                            metadata: ["mqtt.retry_in": "\(retryIn)"])
                     }
                 },
                 onMessage: { message in self.handle(message) })
         }
     }
 
-    /// Ingests one message; the cell comes from the topic level the filter's `+` stands for.
-    ///
-    /// The broker is acknowledged when this returns, so a store that cannot take the batch (busy, or a disk
-    /// full) is retried here, up to a minute, before the message is given up, loudly.
-    func handle(_ message: MQTTMessage) {
+    /// Ingests one message; the cell comes from the topic level the filter's `+` stands for. A message that
+    /// can never be ingested (no known cell, not a batch) is logged and acknowledged; one the store cannot take
+    /// now is left to the broker to send again.
+    func handle(_ message: MQTTMessage) -> MQTTDelivery {
         let levels = message.topic.split(separator: "/")
         guard levels.count > cellLevel, let cell = engine.catalog.cells[String(levels[cellLevel])]?.id else {
             logger.warning("MQTT message on a topic without a known cell", metadata: ["mqtt.topic": "\(message.topic)"])
-            return
+            return .handled
         }
         let principal = Principal(tokenID: "", name: "mqtt:\(message.topic)", role: .edge, cell: cell)
         let batch: TelemetryBatch
@@ -81,23 +87,18 @@ public final class MQTTIngest: Service {
             batch = try TelemetryBatch.decode(Data(message.payload))
         } catch {
             logger.error("MQTT message is not a telemetry batch", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
-            return
+            return .handled
         }
-        var delay = Duration.milliseconds(100)
-        for attempt in 1...10 {
-            do {
-                try ingest(batch, from: principal, topic: message.topic)
-                return
-            } catch let error as StoreError {
-                logger.warning("store refused an MQTT batch; retrying", metadata: ["error": "\(error)", "mqtt.attempt": "\(attempt)"])
-                Thread.sleep(forTimeInterval: delay.inSeconds)
-                delay = min(delay * 2, .seconds(10))
-            } catch {
-                logger.error("MQTT message not ingested", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
-                return
-            }
+        do {
+            try ingest(batch, from: principal, topic: message.topic)
+            return .handled
+        } catch let error as StoreError {
+            logger.warning("store refused an MQTT batch; the broker will send it again", metadata: ["error": "\(error)"])
+            return .retryLater
+        } catch {
+            logger.error("MQTT message not ingested", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
+            return .handled
         }
-        logger.critical("MQTT batch lost: the store refused it for a minute", metadata: ["mqtt.topic": "\(message.topic)"])
     }
 
     private func ingest(_ batch: TelemetryBatch, from principal: Principal, topic: String) throws {

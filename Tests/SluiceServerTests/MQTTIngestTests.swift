@@ -17,9 +17,9 @@ struct MQTTIngestTests {
         try TestCell.writeServerFolder(assets: 1)
     }
 
-    private func runtime(_ folder: String, broker: MosquittoBroker) throws -> SluiceRuntime {
+    private func runtime(_ folder: String, broker: MosquittoBroker, store: String? = nil) throws -> SluiceRuntime {
         var configuration = RuntimeConfiguration()
-        configuration.storePath = folder + "/sluice.sqlite"
+        configuration.storePath = store ?? folder + "/sluice.sqlite"
         configuration.cells = folder + "/Cells"
         configuration.gates = folder + "/Gates"
         configuration.models = folder + "/Models"
@@ -70,6 +70,31 @@ struct MQTTIngestTests {
         let again = Task { try await second.run() }
         defer { again.cancel() }
         #expect(try await Self.eventually { try self.stored(second) == 72 })
+    }
+
+    @Test func batchesTheStoreCannotTakeStayWithTheBrokerUntilItCan() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        defer { broker.stop() }
+        // A PostgreSQL server of this test's own, to stop under the running service.
+        let postgres = try TestPostgres()
+        defer { try? postgres.stop() }
+        let sluice = try runtime(try folder(), broker: broker, store: try postgres.freshDatabase())
+        let running = Task { try await sluice.run() }
+        defer { running.cancel() }
+        #expect(try await Self.eventually { sluice.mqtt?.isConnected == true })
+        try publish(broker, from: 0, count: 10)
+        #expect(try await Self.eventually { try self.stored(sluice) == 10 })
+
+        try postgres.stop()
+        // The service reads these while the store is down: it cannot take them, so it leaves them with the
+        // broker and stops reading.
+        try publish(broker, from: 10, count: 15)
+        #expect(try await Self.eventually { sluice.mqtt?.isConnected == false })
+        try await Task.sleep(for: .seconds(2))
+        try postgres.restart()
+        #expect(try await Self.eventually { try self.stored(sluice) == 25 }, "every batch published while the store was down arrives, once")
+        #expect(sluice.mqtt?.isConnected == true)
     }
 
     static func eventually(_ condition: () throws -> Bool) async throws -> Bool {
