@@ -119,9 +119,16 @@ actor SecureChannel {
 
     /// Sends Hello and waits for the server's Acknowledge, whose limits bound what this side sends.
     func hello(endpointURL: String, timeout: Duration) async throws -> TransportLimits {
+        if let failure { throw failure }
         let promise = eventLoop.makePromise(of: TransportLimits.self)
         acknowledge = promise
-        try write([HelloMessage(limits: ownLimits, endpointURL: endpointURL).encoded()])
+        do {
+            try write([HelloMessage(limits: ownLimits, endpointURL: endpointURL).encoded()])
+        } catch {
+            acknowledge = nil
+            promise.fail(error)
+            throw error
+        }
         let limits = try await awaiting(promise, timeout: timeout, what: "the server's Acknowledge")
         writer.peer = limits
         return limits
@@ -136,12 +143,10 @@ actor SecureChannel {
         request.requestHeader.requestHandle = nextHandle()
         request.requestHeader.timeoutHint = UInt32(timeout.components.seconds * 1000)
         let id = nextRequestId()
-        let promise = eventLoop.makePromise(of: ByteBuffer.self)
-        pending[id] = (promise, false)
         let chunk = try writer.open(
             channelId: channelId, policy: security == nil ? Self.policyNone : ChannelSecurity.policyURI, sequenceNumber: nextSequenceNumber(),
             requestId: id, body: Self.body(of: request))
-        try write([chunk])
+        let promise = try send([chunk], requestId: id, isPublish: false)
         let body = try await awaiting(promise, timeout: timeout, what: "OpenSecureChannel", requestId: id)
         let response = try Self.decode(OpenSecureChannelResponse.self, from: body, service: "OpenSecureChannel")
         if renew { renewals += 1 }
@@ -178,9 +183,7 @@ actor SecureChannel {
         let chunks = try writer.chunks(
             type: .message, channelId: channelId, tokenId: token.tokenId, requestId: id, body: Self.body(of: request),
             nextSequenceNumber: { nextSequenceNumber() })
-        let promise = eventLoop.makePromise(of: ByteBuffer.self)
-        pending[id] = (promise, isPublish)
-        try write(chunks)
+        let promise = try send(chunks, requestId: id, isPublish: isPublish)
         let body = try await awaiting(promise, timeout: timeout, what: service, requestId: id)
         return try Self.decode(R.Response.self, from: body, service: service)
     }
@@ -199,6 +202,16 @@ actor SecureChannel {
         // Let the writer send it before the connection closes.
         writeContinuation.finish()
         _ = try? await awaiting(drained, timeout: .seconds(2), what: "sending CloseSecureChannel")
+    }
+
+    /// Queues a request's `chunks` and returns the promise its response completes. Every promise made is
+    /// completed: by the response, by ``fail(_:)`` when the connection ends, or here when it already has.
+    private func send(_ chunks: [ByteBuffer], requestId id: UInt32, isPublish: Bool) throws -> EventLoopPromise<ByteBuffer> {
+        if let failure { throw failure }
+        let promise = eventLoop.makePromise(of: ByteBuffer.self)
+        pending[id] = (promise, isPublish)
+        writeContinuation.yield(chunks)
+        return promise
     }
 
     /// Queues `chunks` for the writer. Sequence numbers are given out in this actor without a suspension
