@@ -10,8 +10,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as ServiceError {
-            throw HTTPError(
-                Self.status(of: error.kind), headers: error.kind == .unauthorized ? [.wwwAuthenticate: "Bearer"] : [:], message: error.message)
+            var headers: HTTPFields = [:]
+            if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+            if let seconds = error.retryAfter { headers[.retryAfter] = String(seconds) }
+            throw HTTPError(Self.status(of: error.kind), headers: headers, message: error.message)
         } catch let error as StoreError {
             context.logger.error("store error", metadata: ["error": "\(error)"])
             throw HTTPError(.serviceUnavailable, message: "the store cannot take the request now; try again")
@@ -27,6 +29,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .invalid: .badRequest
         case .tooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
+        case .busy: .tooManyRequests
         }
     }
 }

@@ -95,6 +95,9 @@ public final class MQTTIngest: Service {
         } catch let error as StoreError {
             logger.warning("store refused an MQTT batch; the broker will send it again", metadata: ["error": "\(error)"])
             return .retryLater
+        } catch let error as ServiceError where error.kind == .busy {
+            logger.warning("scoring lags: the broker keeps the MQTT batch until it catches up", metadata: ["error": "\(error)"])
+            return .retryLater
         } catch {
             logger.error("MQTT message not ingested", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
             return .handled

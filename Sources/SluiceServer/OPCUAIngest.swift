@@ -219,6 +219,10 @@ public final class OPCUAIngest: Service {
                 logger.warning("store refused OPC UA samples; retrying", metadata: ["error": "\(error)", "opcua.attempt": "\(attempt)"])
                 do { try await Task.sleep(for: delay) } catch { return }
                 delay = min(delay * 2, .seconds(10))
+            } catch let error as ServiceError where error.kind == .busy {
+                // Scoring lags: wait as asked; the server queues the changes meanwhile.
+                logger.warning("scoring lags; OPC UA samples wait", metadata: ["error": "\(error)", "opcua.attempt": "\(attempt)"])
+                do { try await Task.sleep(for: .seconds(error.retryAfter ?? 2)) } catch { return }
             } catch {
                 logger.error("OPC UA samples not ingested", metadata: ["error": "\(error)", "samples": "\(samples.count)"])
                 return

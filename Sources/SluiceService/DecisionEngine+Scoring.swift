@@ -6,13 +6,29 @@ import SluiceTelemetry
 /// replica holding a cell's scorer lease takes it from there, in order, through the same pipeline as
 /// ``DecisionEngine/ingest(_:from:correlationID:arrival:)`` on a store of its own.
 extension DecisionEngine {
-    /// Stores a validated batch in the inbox for its cells' scorers, on the record.
+    /// Seconds a client refused for a lagging scorer is asked to wait.
+    static let retryAfter = 2
+
+    /// Stores a validated batch in the inbox for its cells' scorers, on the record; refuses it, storing
+    /// nothing, while a cell's scoring lags acceptance by more than ``EngineConfiguration/maximumScoringLag``.
     func enqueue(
         _ samples: [ValidSample], _ movements: [ValidMovement], from principal: Principal, correlation: String, now: Date,
         rejected: [IngestReport.Rejection], arrival: ContinuousClock.Instant
     ) throws -> IngestReport {
         let batchID = try store.write { session in
             guard let coordination = session.coordination else { throw StoreError.invalid("a shared store without coordination") }
+            for cell in Set(samples.map(\.cell) + movements.map(\.cell)).sorted() {
+                guard let oldest = try coordination.oldestWaiting(cell: cell) else { continue }
+                let lag = now.timeIntervalSince(oldest)
+                if lag > configuration.maximumScoringLag {
+                    metrics.batchesRefusedBusy.increment()
+                    throw ServiceError(
+                        .busy,
+                        "cell \(cell) is busy: its scoring is \(Int(lag)) s behind (at most \(Int(configuration.maximumScoringLag)) s); "
+                            + "nothing of this batch was stored, send it again shortly",
+                        retryAfter: Self.retryAfter)
+                }
+            }
             let batchID = try session.samples.insertBatch(
                 IngestBatchRecord(
                     correlationID: correlation, source: principal.name, receivedAt: now, accepted: samples.count + movements.count,

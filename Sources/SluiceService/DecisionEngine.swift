@@ -17,6 +17,11 @@ public struct EngineConfiguration: Sendable {
     public var evidenceLength = 60
     /// Samples plus movements in one batch, at most.
     public var maximumBatchItems = 50_000
+    /// On a shared store, how far a cell's scoring may lag behind acceptance (the age of the oldest sample
+    /// waiting for its scorer) before ingest for that cell is refused with "busy, retry later" (HTTP 429),
+    /// so the backlog stays bounded instead of growing for as long as the load lasts. 30 s outlasts a
+    /// scorer's takeover after a replica dies (the lease, 10 s by default) with room to catch up.
+    public var maximumScoringLag: TimeInterval = 30
     /// The stage a gate starts at the first time it runs (by gate id); 0, the first stage, unless set.
     /// Demos and rehearsals set it; a real deployment lets each gate earn its stages.
     public var startingStages: [String: Int] = [:]

@@ -16,17 +16,22 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         case tooLarge
         /// The service cannot take it right now (the store is busy).
         case unavailable
+        /// Too much is already waiting: send again after ``ServiceError/retryAfter`` seconds.
+        case busy
     }
 
     /// The kind.
     public let kind: Kind
     /// What was wrong.
     public let message: String
+    /// For ``Kind/busy``: seconds to wait before sending again.
+    public let retryAfter: Int?
 
     /// An error of `kind`.
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, retryAfter: Int? = nil) {
         self.kind = kind
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     /// No valid token.

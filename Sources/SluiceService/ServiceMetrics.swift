@@ -10,6 +10,7 @@ public final class ServiceMetrics: Sendable {
     let samplesAccepted: Counter
     let samplesRejected: Counter
     let batches: Counter
+    let batchesRefusedBusy: Counter
     let movementsAccepted: Counter
     let raisedAction: Counter
     let raisedRecommendation: Counter
@@ -36,6 +37,8 @@ public final class ServiceMetrics: Sendable {
         samplesAccepted = registry.makeCounter(descriptor: Self.name("samples_accepted", "total", "Telemetry samples stored"))
         samplesRejected = registry.makeCounter(descriptor: Self.name("samples_rejected", "total", "Telemetry samples and movements refused"))
         batches = registry.makeCounter(descriptor: Self.name("ingest_batches", "total", "Ingest batches stored"))
+        batchesRefusedBusy = registry.makeCounter(
+            descriptor: Self.name("ingest_batches_refused_busy", "total", "Ingest batches refused because a cell's scoring lagged too far behind"))
         movementsAccepted = registry.makeCounter(descriptor: Self.name("movements_accepted", "total", "Stock movements stored"))
         let raised = Self.name("detections", "total", "Detections raised, by the mode the gate gave them")
         raisedAction = registry.makeCounter(descriptor: raised, labels: [("mode", "action")])

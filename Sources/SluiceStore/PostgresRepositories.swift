@@ -567,6 +567,10 @@ struct PostgresCoordinationRepository: CoordinationRepository {
         return depth
     }
 
+    func oldestWaiting(cell: String) throws -> Date? {
+        try link.query("SELECT received_at FROM inbox WHERE cell = $1 ORDER BY id LIMIT 1", [cell]).first?.date("received_at")
+    }
+
     func hasInbox(cell: String) throws -> Bool {
         !(try link.query("SELECT 1 AS found FROM inbox WHERE cell = $1 LIMIT 1", [cell]).isEmpty)
     }

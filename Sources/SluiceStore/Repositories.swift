@@ -155,6 +155,9 @@ public protocol CoordinationRepository {
     func inboxDepth() throws -> [String: Int]
     /// Whether anything waits for `cell`'s scorer.
     func hasInbox(cell: String) throws -> Bool
+    /// When the oldest item still waiting for `cell`'s scorer was received (nil: nothing waits): how far
+    /// scoring lags acceptance.
+    func oldestWaiting(cell: String) throws -> Date?
     /// Serialises replicas' start-up work until the transaction ends.
     func lockStartup() throws
 }

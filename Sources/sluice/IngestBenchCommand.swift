@@ -92,7 +92,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                     p99 \(ms(summary.latencyP99Milliseconds)) (every batch: p99 \(ms(summary.batchP99Milliseconds)))
                     approvals: \(summary.approvals) in \(String(format: "%.2f", summary.approvalSeconds)) s: \(summary.approvalsPerSecond.map { "\(Int($0.rounded()))" } ?? "no") approvals/s, \
                     p99 \(ms(summary.approvalP99Milliseconds)); \(summary.dispatched) reached the stand-in ERP/MES
-                    errors: \(summary.errors)
+                    errors: \(summary.errors); busy answers (429, sent again): \(summary.busy)
                     """ + summary.notes.map { "\nnote: \($0)" }.joined())
             }
             if let ratio = report.postgresToSQLiteScored {
@@ -179,7 +179,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
             batchP99Milliseconds: milliseconds(ingest.allLatencies, 0.99), approvals: approvals.count, approvalSeconds: approvals.seconds,
             approvalsPerSecond: pending.isEmpty ? nil : Double(approvals.count) / approvals.seconds,
             approvalP99Milliseconds: milliseconds(approvals.latencies, 0.99), dispatched: sink.acceptedKeys.count,
-            errors: ingest.errors + approvals.errors, notes: notes)
+            errors: ingest.errors + approvals.errors, busy: ingest.busy, notes: notes)
     }
 
     /// Everything one invocation measured.
@@ -246,12 +246,14 @@ struct IngestBenchCommand: AsyncParsableCommand {
         var approvalP99Milliseconds: Double?
         var dispatched: Int
         var errors: Int
+        /// Batches the server answered 429 (busy) and the client sent again.
+        var busy: Int
         var notes: [String]
 
         enum CodingKeys: String, CodingKey {
             case store, samples, ingestSeconds, samplesPerSecond, scoredSamplesPerSecond, batches, latencyP50Milliseconds, latencyP99Milliseconds
             case actionsQueued, batchP99Milliseconds, approvals, approvalSeconds, approvalsPerSecond, approvalP99Milliseconds, dispatched, errors
-            case notes
+            case busy, notes
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -273,6 +275,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
             try container.encode(approvalP99Milliseconds, forKey: .approvalP99Milliseconds)
             try container.encode(dispatched, forKey: .dispatched)
             try container.encode(errors, forKey: .errors)
+            try container.encode(busy, forKey: .busy)
             try container.encode(notes, forKey: .notes)
         }
     }
@@ -284,6 +287,8 @@ struct IngestBenchCommand: AsyncParsableCommand {
         var actionLatencies: [Double] = []
         var allLatencies: [Double] = []
         var errors = 0
+        /// 429 answers (a cell's scoring lagging too far), each followed by sending the batch again.
+        var busy = 0
         /// When the first batch was sent.
         var started = ContinuousClock.now
     }
@@ -337,7 +342,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                                     try direct.ingest(
                                         TelemetryBatch.decode(Data(body.utf8)), from: Principal(tokenID: "", name: "bench", role: .edge, cell: nil))
                                 } else {
-                                    try await api.ingest(body)
+                                    try await api.ingest(body, onBusy: { result.busy += 1 })
                                 }
                             let elapsed = clock.now - sent
                             let latency = elapsed.inSeconds
@@ -365,6 +370,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
             total.samples += r.samples
             total.batches += r.batches
             total.errors += r.errors
+            total.busy += r.busy
             total.actionLatencies += r.actionLatencies
             total.allLatencies += r.allLatencies
         }

@@ -112,4 +112,28 @@ import Testing
         #expect(abs(asset.coverage - 0.6) < 1e-9)
         #expect(abs(asset.values["pressure"]! - TestCell.normal(11)["pressure"]!) < 1e-12)
     }
+
+    @Test func onASharedStoreABatchIsRefusedWhileItsCellsScoringLagsTooFarAndAcceptedOnceItCatchesUp() throws {
+        let store = try PostgresStore(url: try TestPostgres.shared.get().freshDatabase(), connections: 2)
+        var configuration = EngineConfiguration()
+        configuration.maximumScoringLag = 30
+        let engine = try DecisionEngine(store: store, catalog: try TestCell.catalog(assets: 2), configuration: configuration, clock: clock.function)
+        func batch(_ i: Int) -> TelemetryBatch {
+            TelemetryBatch(samples: [.init(asset: "asset-01", time: ISOTime.format(clock.now), values: TestCell.normal(i))])
+        }
+        let waiting = { try store.read { try $0.coordination?.inboxDepth()[TestCell.id] ?? 0 } }
+        // No scorer runs: what is accepted waits in the inbox.
+        #expect(try engine.ingest(batch(0), from: edge).queued == true)
+        clock.advance(by: 20)
+        #expect(try engine.ingest(batch(1), from: edge).queued == true, "20 s behind is within the 30 s allowed")
+        clock.advance(by: 11)
+        let busy = #expect(throws: ServiceError.self) { try engine.ingest(batch(2), from: edge) }
+        #expect(busy?.kind == .busy && busy?.retryAfter == 2, "\(String(describing: busy))")
+        #expect(busy?.message.contains("scoring is 31 s behind (at most 30 s)") == true, "\(String(describing: busy))")
+        #expect(try waiting() == 2, "nothing of the refused batch was stored")
+        // The cell's scorer catches up; the same batch is then taken.
+        #expect(try engine.scoreQueued(cell: TestCell.id, replica: "r1", lease: 10) == 2)
+        #expect(try engine.ingest(batch(2), from: edge).queued == true)
+        #expect(try waiting() == 1)
+    }
 }
