@@ -81,8 +81,9 @@ public actor OPCUASession {
     /// The nonce of the server's last CreateSession or ActivateSession answer: the next activation signs it.
     private let serverNonce: [UInt8]
     private let serverCertificate: [UInt8]?
-    /// Closed on the server, or its connection lost: no more requests go out on this connection.
+    /// No more requests go out on this connection: the session was closed, or the connection lost.
     private var ended = false
+    /// CloseSession was sent (or the session given up): ``close()`` does nothing more.
     private var closed = false
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -134,6 +135,7 @@ public actor OPCUASession {
         let sessionId: NodeId
         let serverNonce: [UInt8]
         let serverCertificate: [UInt8]?
+        let sessionTimeout: Double
         let subscriptions: [UInt32: SubscriptionRecord]
         let acknowledgements: [SubscriptionAcknowledgement]
         let nextClientHandle: UInt32
@@ -143,7 +145,7 @@ public actor OPCUASession {
     public var resumption: Resumption {
         Resumption(
             authenticationToken: authenticationToken, sessionId: sessionId, serverNonce: serverNonce, serverCertificate: serverCertificate,
-            subscriptions: subscriptions, acknowledgements: acknowledgements, nextClientHandle: nextClientHandle)
+            sessionTimeout: sessionTimeout, subscriptions: subscriptions, acknowledgements: acknowledgements, nextClientHandle: nextClientHandle)
     }
 
     /// Whether the connection under the session still works.
@@ -193,7 +195,7 @@ public actor OPCUASession {
                 logger.info("OPC UA: session \(resuming.sessionId) reactivated on a new connection to \(configuration.endpoint)")
                 let activated = Activated(
                     authenticationToken: resuming.authenticationToken, sessionId: resuming.sessionId, endpoint: endpoint,
-                    sessionTimeout: Double(configuration.sessionTimeout.components.seconds * 1000), serverNonce: nonce,
+                    sessionTimeout: resuming.sessionTimeout, serverNonce: nonce,
                     serverCertificate: resuming.serverCertificate)
                 return OPCUASession(channel: channel, configuration: configuration, logger: logger, activated: activated, resuming: resuming)
             } catch let error as OPCUAError where error.code == .serviceFault {
