@@ -14,7 +14,7 @@ extension ServerTests {
     func outage(_ implementation: OPCUATestServer.Implementation, _ mode: MessageSecurityMode) async throws {
         // With security, the reactivation is signed over the server's latest nonce and the password encrypted
         // with it, on a channel with new keys.
-        let pki = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-pki-\(UUID().uuidString)").path
+        let (pki, certificate) = try Self.clientPKI()
         defer { try? FileManager.default.removeItem(atPath: pki) }
         let server: OPCUATestServer
         var client: OPCUAClient.Configuration
@@ -22,11 +22,6 @@ extension ServerTests {
             server = try started(implementation, variables: 5)
             client = OPCUAClient.Configuration(endpoint: server.endpoint)
         } else {
-            for folder in ["own", "trusted", "server-trusts"] {
-                try FileManager.default.createDirectory(atPath: pki + "/" + folder, withIntermediateDirectories: true)
-            }
-            let certificate = try ApplicationCertificate(applicationURI: "urn:sluice:test-client", commonName: "Sluice test", hostName: "localhost")
-            try certificate.write(certificateFile: pki + "/server-trusts/client.der", privateKeyFile: pki + "/own/key.pem")
             server = try started(
                 implementation, variables: 5, extra: ["--security", "all", "--trust-dir", pki + "/server-trusts", "--user", "operator:s3cret"])
             try FileManager.default.copyItem(atPath: server.certificateFile, toPath: pki + "/trusted/server.der")

@@ -13,6 +13,18 @@ import Testing
     .timeLimit(.minutes(2))
 )
 struct ServerTests {
+    /// A PKI folder for the client (`own/`, an empty `trusted/`) and a `server-trusts/` folder holding the
+    /// client's certificate for the server to trust; the folder and the client's certificate.
+    static func clientPKI() throws -> (path: String, certificate: ApplicationCertificate) {
+        let pki = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-pki-\(UUID().uuidString)").path
+        for folder in ["own", "trusted", "server-trusts"] {
+            try FileManager.default.createDirectory(atPath: pki + "/" + folder, withIntermediateDirectories: true)
+        }
+        let certificate = try ApplicationCertificate(applicationURI: "urn:sluice:test-client", commonName: "Sluice test", hostName: "localhost")
+        try certificate.write(certificateFile: pki + "/server-trusts/client.der", privateKeyFile: pki + "/own/key.pem")
+        return (pki, certificate)
+    }
+
     func started(_ implementation: OPCUATestServer.Implementation, variables: Int = 20, extra: [String] = []) throws -> OPCUATestServer {
         let server = try OPCUATestServer(implementation, variables: variables, extra: extra)
         try server.start()
@@ -138,13 +150,8 @@ struct ServerTests {
         "Basic256Sha256 Sign and SignAndEncrypt: an untrusted server is refused with its thumbprint, a trusted one serves reads, encrypted passwords and subscriptions across token renewals",
         arguments: [OPCUATestServer.Implementation.asyncua, .open62541], [MessageSecurityMode.sign, .signAndEncrypt])
     func security(_ implementation: OPCUATestServer.Implementation, _ mode: MessageSecurityMode) async throws {
-        let pki = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-pki-\(UUID().uuidString)").path
+        let (pki, certificate) = try Self.clientPKI()
         defer { try? FileManager.default.removeItem(atPath: pki) }
-        for folder in ["own", "trusted", "server-trusts"] {
-            try FileManager.default.createDirectory(atPath: pki + "/" + folder, withIntermediateDirectories: true)
-        }
-        let certificate = try ApplicationCertificate(applicationURI: "urn:sluice:test-client", commonName: "Sluice test", hostName: "localhost")
-        try certificate.write(certificateFile: pki + "/server-trusts/client.der", privateKeyFile: pki + "/own/key.pem")
         let server = try started(
             implementation, extra: ["--security", "all", "--trust-dir", pki + "/server-trusts", "--user", "operator:s3cret"])
         func configuration(_ identity: OPCUAClient.Identity = .anonymous) throws -> OPCUAClient.Configuration {
