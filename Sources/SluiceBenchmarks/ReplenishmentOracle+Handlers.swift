@@ -1,5 +1,6 @@
 import Foundation
 import SluiceReplenishment
+import SluiceTelemetry
 
 extension ReplenishmentOracle {
     /// EOQ variants and Wagner–Whitin.

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceReplenishment
+public import SluiceTelemetry
 
 /// Conformance of Sluice's inventory policies against a case file in the format of
 /// `replenishment-oracle.json`: cases keyed by `stockpyl_function`, each with `parameters`, `expected`

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceStore
+import SluiceTelemetry
 
 /// Maps an approved action to the call its ERP/MES connector makes: a maintenance order for anomalies, a
 /// purchase requisition for replenishment, or the action as it stands for a generic webhook.
@@ -26,7 +27,7 @@ public enum ConnectorMapping {
     static func payload(
         for action: ActionRecord, evidence: Evidence.Summary?, evidenceText: String?, quantity: Double?, approvedBy: String, at time: Date
     ) -> String {
-        var body: [String: JSONField] = [
+        var body: [String: JSONValue] = [
             "sourceAction": .string(action.id),
             "correlationId": .string(action.correlationID),
             "cell": .string(action.cell),
@@ -59,43 +60,8 @@ public enum ConnectorMapping {
             body["mode"] = .string(action.mode)
             body["severity"] = .number(action.severity)
             if let q = quantity ?? action.quantity { body["quantity"] = .number(q) }
-            body["evidence"] = .raw(evidenceText ?? "{}")
+            body["evidence"] = evidenceText.flatMap(JSONValue.init(parsing:)) ?? .object([:])
         }
-        return JSONField.object(body).encoded()
-    }
-}
-
-/// A small JSON value for building request bodies in a fixed key order.
-enum JSONField {
-    case string(String)
-    case number(Double)
-    case object([String: JSONField])
-    /// Already-encoded JSON.
-    case raw(String)
-
-    func encoded() -> String {
-        switch self {
-        case .string(let text): return Self.quote(text)
-        case .number(let x): return x.isFinite ? (x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)") : "null"
-        case .raw(let text): return text
-        case .object(let fields):
-            return "{" + fields.keys.sorted().map { Self.quote($0) + ":" + fields[$0]!.encoded() }.joined(separator: ",") + "}"
-        }
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        return JSONValue.object(body).encoded
     }
 }

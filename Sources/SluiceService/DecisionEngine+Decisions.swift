@@ -2,6 +2,7 @@ import Foundation
 import Prometheus
 import SluiceGates
 public import SluiceStore
+import SluiceTelemetry
 
 extension DecisionEngine {
     /// Approves a pending action, optionally with an edited quantity, and queues it for the ERP/MES in the
@@ -47,14 +48,14 @@ extension DecisionEngine {
                 try session.materials.save(
                     MaterialRecord(item: action.subject, cell: action.cell, state: try Self.encode(state.materials[action.subject]!), updatedAt: now))
             }
-            var details: [String: JSONField] = ["gate": .string(action.gate)]
+            var details: [String: JSONValue] = ["gate": .string(action.gate)]
             if let approved { details["quantity"] = .number(approved) }
             if let quantity, quantity != action.quantity { details["proposedQuantity"] = .number(action.quantity ?? 0) }
             if let note { details["note"] = .string(note) }
             try session.audit.append(
                 AuditEntry(
                     time: now, actor: principal.name, role: principal.role.rawValue, event: "action.approved", subject: id, cell: action.cell,
-                    correlationID: action.correlationID, details: JSONField.object(details).encoded()))
+                    correlationID: action.correlationID, details: JSONValue.object(details).encoded))
             let raised = try feedGate(action, falsePositive: false, now: now, state: &state, session: session)
             return (action, raised)
         }
@@ -85,12 +86,12 @@ extension DecisionEngine {
                 DecisionRecord(
                     actionID: id, decision: .rejected, reasonCode: reason.rawValue, reasonText: text, proposedQuantity: action.quantity,
                     falsePositive: reason.isFalsePositive, decidedBy: principal.name, role: principal.role.rawValue, decidedAt: now))
-            var details: [String: JSONField] = ["gate": .string(action.gate), "reason": .string(reason.rawValue)]
+            var details: [String: JSONValue] = ["gate": .string(action.gate), "reason": .string(reason.rawValue)]
             if let text { details["text"] = .string(text) }
             try session.audit.append(
                 AuditEntry(
                     time: now, actor: principal.name, role: principal.role.rawValue, event: "action.rejected", subject: id, cell: action.cell,
-                    correlationID: action.correlationID, details: JSONField.object(details).encoded()))
+                    correlationID: action.correlationID, details: JSONValue.object(details).encoded))
             let raised = try feedGate(action, falsePositive: reason.isFalsePositive, now: now, state: &state, session: session)
             return (action, raised)
         }
@@ -122,7 +123,7 @@ extension DecisionEngine {
                 AuditEntry(
                     time: now, actor: principal.name, role: principal.role.rawValue, event: "recommendation.judged", subject: id, cell: action.cell,
                     correlationID: action.correlationID,
-                    details: JSONField.object(["gate": .string(action.gate), "useful": .string(useful ? "yes" : "no")]).encoded()))
+                    details: JSONValue.object(["gate": .string(action.gate), "useful": .string(useful ? "yes" : "no")]).encoded))
             let raised = try feedGate(action, falsePositive: !useful, now: now, state: &state, session: session)
             return (action, raised)
         }
@@ -155,7 +156,7 @@ extension DecisionEngine {
                 try session.audit.append(
                     AuditEntry(
                         time: now, actor: Principal.system.name, role: "system", event: "action.expired", subject: action.id, cell: action.cell,
-                        correlationID: action.correlationID, details: JSONField.object(["gate": .string(action.gate)]).encoded()))
+                        correlationID: action.correlationID, details: JSONValue.object(["gate": .string(action.gate)]).encoded))
                 state.gates[action.gate]?.debouncer.close(asset: action.subject)
             }
             return due

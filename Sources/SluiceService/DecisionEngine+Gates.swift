@@ -1,6 +1,7 @@
 public import Foundation
 public import SluiceGates
 import SluiceStore
+import SluiceTelemetry
 
 extension DecisionEngine {
     /// Applies a person's change to a gate: checks the role, asks the gate's stage machine, and records
@@ -77,11 +78,11 @@ extension DecisionEngine {
                     AuditEntry(
                         time: event.time, actor: event.actor.name, role: event.actor.role.rawValue, event: "gate.\(event.kind.rawValue)",
                         subject: event.gate, cell: runtime.machine.definition.cell,
-                        details: JSONField.object([
+                        details: JSONValue.object([
                             "reason": .string(event.reason), "fromStage": .number(Double(event.fromStage)), "toStage": .number(Double(event.toStage)),
                             "status": .string(event.status.rawValue), "decisions": .number(Double(evidence.decisions)),
                             "falsePositives": .number(Double(evidence.falsePositives)), "verdict": .string(evidence.verdict.rawValue),
-                        ]).encoded()))
+                        ]).encoded))
                 raised.gateEvents.append(
                     QueueEvent(
                         event: "gate.\(event.kind.rawValue)", cell: runtime.machine.definition.cell, gate: event.gate, state: event.status.rawValue,

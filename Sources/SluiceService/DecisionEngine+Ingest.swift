@@ -85,10 +85,10 @@ extension DecisionEngine {
                 AuditEntry(
                     time: now, actor: principal.name, role: principal.role.rawValue, event: "telemetry.accepted", subject: "batch:\(batchID)",
                     cell: principal.cell, correlationID: correlation,
-                    details: JSONField.object([
+                    details: JSONValue.object([
                         "samples": .number(Double(acceptedSamples)), "movements": .number(Double(acceptedMovements)),
                         "rejected": .number(Double(rejected.count + duplicates.count)), "raised": .number(Double(raised.actions.count)),
-                    ]).encoded()))
+                    ]).encoded))
             return (batchID, acceptedSamples, acceptedMovements, duplicates, raised)
         }
 

@@ -3,6 +3,7 @@ import SluiceAnomaly
 import SluiceGates
 import SluiceReplenishment
 import SluiceStore
+import SluiceTelemetry
 
 extension DecisionEngine {
     /// One stored sample through the pipeline: twin → each anomaly gate's model → debounce → gate → action.
@@ -114,7 +115,7 @@ extension DecisionEngine {
             case .recommendation: "recommendation.shown"
             case .shadow: "detection.logged"
             }
-        var details: [String: JSONField] = [
+        var details: [String: JSONValue] = [
             "gate": .string(gate.id), "subject": .string(subject), "severity": .number((severity * 1_000).rounded() / 1_000),
             "model": .string("\(model.name) v\(model.version)"),
         ]
@@ -123,7 +124,7 @@ extension DecisionEngine {
             AuditEntry(
                 time: now, actor: Principal.system.name, role: "system", event: event, subject: action.id, cell: gate.cell,
                 correlationID: correlation,
-                details: JSONField.object(details).encoded()))
+                details: JSONValue.object(details).encoded))
         return action
     }
 

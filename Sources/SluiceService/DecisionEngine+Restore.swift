@@ -3,6 +3,7 @@ import SluiceAnomaly
 import SluiceGates
 import SluiceReplenishment
 import SluiceStore
+import SluiceTelemetry
 
 extension DecisionEngine {
     /// First run: creates the gates' and materials' records the store lacks and records changed gate
@@ -25,11 +26,11 @@ extension DecisionEngine {
                             AuditEntry(
                                 time: now, actor: Principal.system.name, role: "system", event: "gate.model-changed", subject: definition.id,
                                 cell: definition.cell,
-                                details: JSONField.object([
+                                details: JSONValue.object([
                                     "fromVersion": .number(Double(machine.definition.modelVersion)),
                                     "toVersion": .number(Double(definition.modelVersion)), "fromStage": .number(Double(machine.stage)),
                                     "toStage": .number(0), "stage": .string(restarted.currentStage.name),
-                                ]).encoded()))
+                                ]).encoded))
                         logger.notice(
                             "gate model version changed: the gate starts again in its first stage",
                             metadata: ["gate.id": "\(definition.id)", "model.version": "\(definition.modelVersion)"])
@@ -51,10 +52,10 @@ extension DecisionEngine {
                         AuditEntry(
                             time: now, actor: Principal.system.name, role: "system", event: "gate.started", subject: definition.id,
                             cell: definition.cell,
-                            details: JSONField.object([
+                            details: JSONValue.object([
                                 "stage": .string(machine.currentStage.name), "percent": .number(machine.currentStage.percent),
                                 "flag": .string(machine.enabled ? "on" : "off"),
-                            ]).encoded()))
+                            ]).encoded))
                 }
             }
             for cell in catalog.cells.values.sorted(by: { $0.id < $1.id }) {

@@ -53,10 +53,10 @@ extension DecisionEngine {
                 AuditEntry(
                     time: now, actor: principal.name, role: principal.role.rawValue, event: "telemetry.accepted", subject: "batch:\(batchID)",
                     cell: principal.cell, correlationID: correlation,
-                    details: JSONField.object([
+                    details: JSONValue.object([
                         "samples": .number(Double(samples.count)), "movements": .number(Double(movements.count)),
                         "rejected": .number(Double(rejected.count)), "queued": .string("yes"),
-                    ]).encoded()))
+                    ]).encoded))
             return batchID
         }
         let elapsed = ContinuousClock.now - arrival

@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import SluiceStore
+import SluiceTelemetry
 import Synchronization
 
 /// Settings of dispatch to the ERP/MES.
@@ -173,7 +174,7 @@ public final class Dispatcher: Service {
         var entry = entry
         entry.attempts += 1
         let (event, state): (String, ActionState)
-        var details: [String: JSONField] = [
+        var details: [String: JSONValue] = [
             "connector": .string(entry.connector), "attempt": .number(Double(entry.attempts)), "idempotencyKey": .string(entry.idempotencyKey),
         ]
         switch outcome {
@@ -208,7 +209,7 @@ public final class Dispatcher: Service {
             try session.audit.append(
                 AuditEntry(
                     time: now, actor: Principal.system.name, role: "system", event: event, subject: action.id, cell: action.cell,
-                    correlationID: entry.correlationID, details: JSONField.object(details).encoded()))
+                    correlationID: entry.correlationID, details: JSONValue.object(details).encoded))
         }
         let level: Logger.Level = state == .acknowledged ? .info : (state == .failed ? .warning : .error)
         logger.log(
@@ -263,7 +264,7 @@ public final class Dispatcher: Service {
                     AuditEntry(
                         time: now, actor: principal.name, role: principal.role.rawValue, event: "dispatch.requeued", subject: entry.actionID,
                         cell: action.cell, correlationID: entry.correlationID,
-                        details: JSONField.object(["previousError": .string(entry.lastError ?? "")]).encoded()))
+                        details: JSONValue.object(["previousError": .string(entry.lastError ?? "")]).encoded))
                 requeued.append(entry.actionID)
             }
             return requeued

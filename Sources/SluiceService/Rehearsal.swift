@@ -3,6 +3,7 @@ import Logging
 public import SluiceAnomaly
 public import SluiceGates
 public import SluiceStore
+import SluiceTelemetry
 import Synchronization
 
 /// What a rehearsal found: what a candidate model and its gate would have done on recorded telemetry, beside
@@ -254,11 +255,11 @@ extension Rehearsal {
             try session.audit.append(
                 AuditEntry(
                     time: now, actor: who, role: "admin", event: "gate.rehearsed", subject: report.gate, cell: report.cell,
-                    details: JSONField.object([
+                    details: JSONValue.object([
                         "candidateVersion": .number(Double(report.candidate.modelVersion ?? 0)), "samples": .number(Double(report.samples)),
                         "actions": .number(Double(report.candidate.actions)), "recommendations": .number(Double(report.candidate.recommendations)),
                         "liveActions": .number(Double(report.live.actions)),
-                    ]).encoded()))
+                    ]).encoded))
             return id
         }
     }

@@ -2,7 +2,7 @@ public import Foundation
 
 extension TelemetryBatch {
     /// A sample to send.
-    public struct Outgoing: Sendable {
+    public struct Outgoing: Sendable, Encodable {
         /// The asset.
         public var asset: String
         /// When it was measured.
@@ -19,7 +19,7 @@ extension TelemetryBatch {
     }
 
     /// A movement to send.
-    public struct OutgoingMovement: Sendable {
+    public struct OutgoingMovement: Sendable, Encodable {
         /// The item code.
         public var item: String
         /// What happened.
@@ -40,24 +40,13 @@ extension TelemetryBatch {
 
     /// The request body for `samples` and `movements`, as `POST /v1/telemetry` and MQTT take it.
     public static func json(samples: [Outgoing], movements: [OutgoingMovement] = []) -> String {
-        var out = "{\"samples\":["
-        out.reserveCapacity(samples.count * 160 + 32)
-        for (i, sample) in samples.enumerated() {
-            if i > 0 { out += "," }
-            out += "{\"asset\":" + JSONField.quote(sample.asset) + ",\"time\":\"" + ISOTime.format(sample.time) + "\",\"values\":{"
-            for (j, key) in sample.values.keys.sorted().enumerated() {
-                if j > 0 { out += "," }
-                out += JSONField.quote(key) + ":" + JSONField.number(sample.values[key]!).encoded()
-            }
-            out += "}}"
+        struct Body: Encodable {
+            let samples: [Outgoing]
+            let movements: [OutgoingMovement]
         }
-        out += "],\"movements\":["
-        for (i, movement) in movements.enumerated() {
-            if i > 0 { out += "," }
-            out +=
-                "{\"item\":" + JSONField.quote(movement.item) + ",\"kind\":\"" + movement.kind.rawValue + "\",\"quantity\":"
-                + JSONField.number(movement.quantity).encoded() + ",\"time\":\"" + ISOTime.format(movement.time) + "\"}"
-        }
-        return out + "]}"
+        // Assets, sensors and times always encode: the only failure would be a value that is not finite,
+        // which SluiceJSON spells out as a string the server then refuses with its reason.
+        return (try? SluiceJSON.encoder.encode(Body(samples: samples, movements: movements))).map { String(decoding: $0, as: UTF8.self) }
+            ?? #"{"samples":[],"movements":[]}"#
     }
 }

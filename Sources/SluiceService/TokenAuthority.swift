@@ -2,6 +2,7 @@ import Crypto
 public import Foundation
 public import SluiceGates
 public import SluiceStore
+import SluiceTelemetry
 import Synchronization
 
 /// Issues, checks and revokes bearer tokens. Only a token's SHA-256 is stored; the token itself is shown
@@ -59,7 +60,7 @@ public final class TokenAuthority: Sendable {
             try session.audit.append(
                 AuditEntry(
                     time: now, actor: principal.name, role: principal.role.rawValue, event: "token.created", subject: "token:\(id)", cell: cell,
-                    details: JSONField.object(["name": .string(name), "role": .string(role.rawValue), "cell": .string(cell ?? "*")]).encoded()))
+                    details: JSONValue.object(["name": .string(name), "role": .string(role.rawValue), "cell": .string(cell ?? "*")]).encoded))
         }
         return Issued(record: record, token: token)
     }
@@ -122,7 +123,7 @@ public final class TokenAuthority: Sendable {
                 AuditEntry(
                     time: now, actor: principal.name, role: principal.role.rawValue, event: "token.revoked", subject: "token:\(id)",
                     cell: record.cell,
-                    details: JSONField.object(["name": .string(record.name)]).encoded()))
+                    details: JSONValue.object(["name": .string(record.name)]).encoded))
             return record.hash
         }
         cache.withLock { _ = $0.removeValue(forKey: hash) }

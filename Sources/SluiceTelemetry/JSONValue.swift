@@ -1,4 +1,8 @@
-/// A JSON value, for case files whose parameters differ from case to case.
+public import Foundation
+
+/// A JSON value, for JSON whose fields vary from one use to the next: the details of an audit record, the
+/// body of a call to the ERP/MES, the parameters of a benchmark's case file. Encoded and decoded by
+/// Codable like every other JSON Sluice reads and writes; a number that is not finite encodes as `null`.
 public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
     /// A number.
     case number(Double)
@@ -35,13 +39,27 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
-        case .number(let n): try container.encode(n)
+        case .number(let n): if n.isFinite { try container.encode(n) } else { try container.encodeNil() }
         case .string(let s): try container.encode(s)
         case .bool(let b): try container.encode(b)
         case .array(let a): try container.encode(a)
         case .object(let o): try container.encode(o)
         case .null: try container.encodeNil()
         }
+    }
+
+    /// The JSON text `text` as a value, or nil when it is not JSON.
+    public init?(parsing text: String) {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
+        self = value
+    }
+
+    /// Compact JSON text with sorted keys, as stored in the audit log and sent to the ERP/MES.
+    public var encoded: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Every value encodes (strings, finite numbers or null), so this cannot fail.
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 
     /// The number, if this is one.
