@@ -42,6 +42,8 @@ final class SubscriberSession: @unchecked Sendable {
     private var fatalError: MQTTError?
     /// A message was refused (``MQTTDelivery/retryLater``) and none handled since: reconnections back off.
     private var refusing = false
+    /// This connection was dropped on purpose, after a refused message.
+    private var paused = false
 
     init(
         subscriber: MQTTSubscriber,
@@ -132,7 +134,8 @@ final class SubscriberSession: @unchecked Sendable {
                 if connackAccepted && !refusing {
                     reconnectDelay = Self.initialReconnectDelay
                 }
-                if refusing {
+                if paused {
+                    paused = false
                     onEvent(.paused(retryIn: reconnectDelay))
                 }
             } else {
@@ -225,7 +228,7 @@ final class SubscriberSession: @unchecked Sendable {
         if connectionRefused {
             return  // didConnect has reported it.
         }
-        if refusing {
+        if paused {
             // Dropped on purpose after a refused message: `networkLoop` reports the pause.
             subscriber.sessionDidDisconnect(error: nil)
         } else if code == Mosquitto.success || isStopRequested || fatalError != nil {
@@ -249,6 +252,9 @@ final class SubscriberSession: @unchecked Sendable {
     }
 
     private func didReceive(_ message: mosquitto_message) {
+        // Messages libmosquitto read after a refusal, before it noticed the socket is shut, are left to the
+        // broker too, so the service sees them after the refused one, in the broker's order.
+        guard !paused else { return }
         let payload: [UInt8]
         if let bytes = message.payload, message.payloadlen > 0 {
             payload = Array(UnsafeRawBufferPointer(start: bytes, count: Int(message.payloadlen)))
@@ -262,6 +268,7 @@ final class SubscriberSession: @unchecked Sendable {
             refusing = false
         case .retryLater:
             refusing = true
+            paused = true
             // The acknowledgement is queued, not yet written (it goes out on the loop's next pass): shut the socket
             // so it never is. libmosquitto then finds the connection lost, and the broker keeps the message.
             let socket = mosquitto_socket(handle)
