@@ -39,6 +39,7 @@ bench: build peers
 	$(SLUICE) bench ingest
 	$(SLUICE) bench ingest --clients 4
 	$(SLUICE) bench ingest --in-process --clients 1
+	$(SLUICE) bench json
 	$(SLUICE) bench opcua
 	$(SLUICE) bench opcua --interval 50
 	$(SLUICE) bench opcua --server asyncua

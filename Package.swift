@@ -75,7 +75,8 @@ let package = Package(
             dependencies: ["SluiceStatistics", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        // Telemetry tables and their CSV format, with errors that name file, line and column.
+        // Telemetry as it arrives: tables and their CSV format (errors name file, line and column), request bodies and
+        // their one-pass JSON parser, and the JSON value type for details whose fields vary.
         .target(
             name: "SluiceTelemetry",
             dependencies: ["SluiceLinearAlgebra", "SluiceStatistics"],
@@ -157,6 +158,14 @@ let package = Package(
             path: "Fuzz/OPCUAFuzzInbound",
             swiftSettings: swiftSettings
         ),
+        // The fuzz target of the telemetry body parser: libFuzzer's entry when built by scripts/fuzz-telemetry.sh,
+        // otherwise a replayer of saved inputs.
+        .executableTarget(
+            name: "TelemetryFuzz",
+            dependencies: ["SluiceTelemetry"],
+            path: "Fuzz/TelemetryFuzz",
+            swiftSettings: swiftSettings
+        ),
         // The decision service: ingest, twin state, the pipeline to soft actions, decisions, dispatch, audit, tokens.
         .target(
             name: "SluiceService",
@@ -181,7 +190,7 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceGates", "SluiceMQTT", "SluiceOPCUA", "SluiceService", "SluiceStore", "SluiceWeb",
+                "SluiceGates", "SluiceMQTT", "SluiceOPCUA", "SluiceService", "SluiceStore", "SluiceTelemetry", "SluiceWeb",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -198,7 +207,7 @@ let package = Package(
         .target(
             name: "SluiceTestSupport",
             dependencies: [
-                "SluiceAnomaly", "SluiceGates", "SluiceReplenishment", "SluiceService", "SluiceSimulation",
+                "SluiceAnomaly", "SluiceGates", "SluiceReplenishment", "SluiceService", "SluiceSimulation", "SluiceTelemetry",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -264,7 +273,7 @@ let package = Package(
         .testTarget(
             name: "SluiceCLITests",
             dependencies: [
-                "sluice", "SluiceMQTT", "SluiceServer", "SluiceService", "SluiceStore", "SluiceTestSupport",
+                "sluice", "SluiceMQTT", "SluiceServer", "SluiceService", "SluiceStore", "SluiceTelemetry", "SluiceTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -294,7 +303,7 @@ let package = Package(
         .testTarget(
             name: "SluiceServerTests",
             dependencies: [
-                "SluiceGates", "SluiceMQTT", "SluiceServer", "SluiceService", "SluiceStore", "SluiceTestSupport",
+                "SluiceGates", "SluiceMQTT", "SluiceServer", "SluiceService", "SluiceStore", "SluiceTelemetry", "SluiceTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -5,6 +5,7 @@ import NIOCore
 import SluiceGates
 import SluiceService
 import SluiceStore
+import SluiceTelemetry
 import SluiceWeb
 
 /// Telemetry in: `POST /v1/telemetry`.

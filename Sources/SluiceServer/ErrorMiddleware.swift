@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import SluiceService
 import SluiceStore
+import SluiceTelemetry
 
 /// Turns the service's expected errors into HTTP errors with their status and message; anything else is
 /// logged and answered with a bare 500 that leaks nothing.
@@ -14,6 +15,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
             if let seconds = error.retryAfter { headers[.retryAfter] = String(seconds) }
             throw HTTPError(Self.status(of: error.kind), headers: headers, message: error.message)
+        } catch let error as TelemetryJSONError {
+            throw HTTPError(.badRequest, message: error.message)
         } catch let error as StoreError {
             context.logger.error("store error", metadata: ["error": "\(error)"])
             throw HTTPError(.serviceUnavailable, message: "the store cannot take the request now; try again")

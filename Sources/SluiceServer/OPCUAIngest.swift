@@ -5,6 +5,7 @@ public import ServiceLifecycle
 import SluiceOPCUA
 public import SluiceService
 import SluiceStore
+import SluiceTelemetry
 import Synchronization
 
 /// Telemetry from the OPC UA servers the cells name: one subscription per server, its value changes

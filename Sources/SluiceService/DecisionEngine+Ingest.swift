@@ -3,7 +3,7 @@ import SluiceAnomaly
 import SluiceGates
 import SluiceReplenishment
 import SluiceStore
-import SluiceTelemetry
+public import SluiceTelemetry
 
 extension DecisionEngine {
     /// A sample that passed validation, waiting to be stored.

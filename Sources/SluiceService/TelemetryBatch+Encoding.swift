@@ -1,4 +1,5 @@
 public import Foundation
+public import SluiceTelemetry
 
 extension TelemetryBatch {
     /// A sample to send.

@@ -4,6 +4,7 @@ public import SluiceGates
 public import SluiceReplenishment
 public import SluiceService
 import SluiceSimulation
+public import SluiceTelemetry
 import Synchronization
 
 /// A cell for tests: `assets` machines sharing the shipped press-01 model, one anomaly gate and,

@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             SKABCommand.self, GeneraliseCommand.self, ScoringBenchCommand.self, OracleCommand.self, ReplenishmentBenchCommand.self,
             GatesBenchCommand.self,
-            IngestBenchCommand.self, OPCUABenchCommand.self,
+            IngestBenchCommand.self, OPCUABenchCommand.self, TelemetryJSONBenchCommand.self,
         ])
 }
 

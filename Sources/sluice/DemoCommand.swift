@@ -9,6 +9,7 @@ import SluiceReplenishment
 import SluiceServer
 import SluiceService
 import SluiceSimulation
+import SluiceTelemetry
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

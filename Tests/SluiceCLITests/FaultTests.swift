@@ -1,6 +1,7 @@
 import Foundation
 import SluiceMQTT
 import SluiceService
+import SluiceTelemetry
 import SluiceTestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SluiceService
+import SluiceTelemetry
 import SluiceTestSupport
 import Synchronization
 import Testing

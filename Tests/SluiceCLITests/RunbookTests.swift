@@ -1,5 +1,6 @@
 import Foundation
 import SluiceService
+import SluiceTelemetry
 import SluiceTestSupport
 import Testing
 

@@ -5,6 +5,7 @@ import NIOCore
 import SluiceMQTT
 import SluiceServer
 import SluiceService
+import SluiceTelemetry
 import SluiceTestSupport
 import Synchronization
 

@@ -33,6 +33,15 @@ import Testing
         #expect(status == .badRequest, "\(days): \(status) \(text)")
     }
 
+    @Test func aTelemetryBodyThatIsNotJSONIsRefusedWith400SayingWhere() async throws {
+        let world = try APIWorld()
+        let (status, text) = try await world.test {
+            try await $0.call(.post, "/v1/telemetry", token: world.token["edge@cell-a"], body: "{\"samples\": [")
+        }
+        #expect(status == .badRequest, "\(status) \(text)")
+        #expect(text.contains("not valid JSON at line 1, column 14"), "\(text)")
+    }
+
     @Test func anUnknownActionStateInAListIsRefusedWithTheStatesThereAre() async throws {
         let world = try APIWorld()
         let (status, body) = try await world.test { try await $0.call(.get, "/v1/actions?state=half-approved", token: world.token["admin@*"]) }

@@ -4,6 +4,7 @@ import SluiceMQTT
 import SluiceServer
 import SluiceService
 import SluiceStore
+import SluiceTelemetry
 import SluiceTestSupport
 import Testing
 

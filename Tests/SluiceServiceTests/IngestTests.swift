@@ -2,6 +2,7 @@ import Foundation
 import SluiceGates
 import SluiceService
 import SluiceStore
+import SluiceTelemetry
 import SluiceTestSupport
 import Testing
 
@@ -71,8 +72,9 @@ import Testing
     }
 
     @Test func malformedJSONSaysWhere() {
-        #expect(throws: ServiceError.self) { try TelemetryBatch.decode(Data("{\"samples\": [".utf8)) }
-        #expect(throws: ServiceError.self) { try TelemetryBatch.decode(Data("[1, 2]".utf8)) }
+        let truncated = #expect(throws: TelemetryJSONError.self) { try TelemetryBatch.decode(Data("{\"samples\": [".utf8)) }
+        #expect(truncated?.message.contains("line 1, column 14") == true, "\(String(describing: truncated))")
+        #expect(throws: TelemetryJSONError.self) { try TelemetryBatch.decode(Data("[1, 2]".utf8)) }
         let lenient = try? TelemetryBatch.decode(Data("{\"samples\": [42, {\"asset\": 7}]}".utf8))
         #expect(lenient?.samples.count == 2)
         #expect(lenient?.samples[0].problem != nil)
@@ -82,7 +84,7 @@ import Testing
     @Test func hostileJSONIsRefusedNotFatal() throws {
         // Nesting past any batch's shape, and a high surrogate without its low half.
         let deep = String(repeating: "[", count: 100_000)
-        #expect(throws: ServiceError.self) { try TelemetryBatch.decode(Data(("{\"samples\": " + deep).utf8)) }
+        #expect(throws: TelemetryJSONError.self) { try TelemetryBatch.decode(Data(("{\"samples\": " + deep).utf8)) }
         let lone = #"{"samples": [{"asset": "a\uD800\u0041", "time": "t", "values": {}}]}"#
         let batch = try TelemetryBatch.decode(Data(lone.utf8))
         #expect(batch.samples.first?.asset == "a\u{FFFD}")

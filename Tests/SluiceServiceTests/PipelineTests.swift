@@ -3,6 +3,7 @@ import SluiceAnomaly
 import SluiceGates
 import SluiceService
 import SluiceStore
+import SluiceTelemetry
 import SluiceTestSupport
 import Testing
 

@@ -5,6 +5,7 @@ import SluiceGates
 import SluiceService
 import SluiceSimulation
 import SluiceStore
+import SluiceTelemetry
 import SluiceTestSupport
 import Testing
 

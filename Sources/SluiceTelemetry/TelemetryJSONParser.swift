@@ -18,11 +18,17 @@ struct TelemetryJSONParser {
         self.bytes = bytes
     }
 
-    /// The batch, or a ``ServiceError/invalid(_:)`` saying where the JSON breaks.
-    static func parse(_ data: Data) throws -> TelemetryBatch {
-        try data.withUnsafeBytes { raw in
-            var parser = TelemetryJSONParser(raw.bindMemory(to: UInt8.self))
-            return try parser.batch()
+    /// The batch, or a ``TelemetryJSONError`` saying where the JSON breaks.
+    static func parse(_ data: Data) throws(TelemetryJSONError) -> TelemetryBatch {
+        do {
+            return try data.withUnsafeBytes { raw in
+                var parser = TelemetryJSONParser(raw.bindMemory(to: UInt8.self))
+                return try parser.batch()
+            }
+        } catch let error as TelemetryJSONError {
+            throw error
+        } catch {
+            throw TelemetryJSONError("the body cannot be read: \(error)")
         }
     }
 
@@ -37,7 +43,7 @@ struct TelemetryJSONParser {
     private mutating func batch() throws -> TelemetryBatch {
         skipSpace()
         guard peek() == UInt8(ascii: "{") else {
-            throw ServiceError.invalid("the body must be a JSON object {\"samples\": [...], \"movements\": [...]}")
+            throw TelemetryJSONError("the body must be a JSON object {\"samples\": [...], \"movements\": [...]}")
         }
         var batch = TelemetryBatch()
         try object { parser, key in
@@ -360,7 +366,7 @@ struct TelemetryJSONParser {
     }
 
     /// An error at the current position, as line and column.
-    private func fail(_ message: String) -> ServiceError {
+    private func fail(_ message: String) -> TelemetryJSONError {
         var line = 1
         var column = 1
         for i in 0..<min(index, bytes.count) {
@@ -371,6 +377,6 @@ struct TelemetryJSONParser {
                 column += 1
             }
         }
-        return ServiceError.invalid("the body is not valid JSON at line \(line), column \(column): \(message)")
+        return TelemetryJSONError("the body is not valid JSON at line \(line), column \(column): \(message)")
     }
 }
