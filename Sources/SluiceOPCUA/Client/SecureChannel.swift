@@ -228,6 +228,9 @@ actor SecureChannel {
             do {
                 try await outbound.write(contentsOf: chunks)
             } catch {
+                // A write fails because the connection closed; the reader usually knows why (what the server
+                // sent, or that it hung up). Its reason comes first when it arrives within a moment.
+                try? await Task.sleep(for: .milliseconds(200))
                 await abandon(OPCUAError(.connectionClosed, "cannot send to the server: \(error)"))
                 return
             }
