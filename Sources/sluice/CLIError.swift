@@ -1,6 +1,15 @@
 import ArgumentParser
 import Foundation
 
+/// An error a command reports in one line.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
 /// Prints an expected error as one line on standard error and exits non-zero; anything else is rethrown.
 func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {

@@ -56,15 +56,6 @@ struct CatalogOptions: ParsableArguments {
     }
 }
 
-/// An error a command reports in one line.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-
-    init(_ description: String) {
-        self.description = description
-    }
-}
-
 /// The root logger: to standard error, at `level`.
 func makeLogger(level: Logger.Level) -> Logger {
     var logger = Logger(label: "sluice") { StreamLogHandler.standardError(label: $0) }
