@@ -152,9 +152,11 @@ let package = Package(
         ),
         // The fuzz target of the OPC UA client's inbound path: libFuzzer's entry when built by
         // scripts/fuzz-opcua.sh, otherwise a replayer of saved inputs.
+        // What the fuzz targets share: libFuzzer's entry, and the replay of saved inputs.
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "OPCUAFuzzInbound",
-            dependencies: ["SluiceOPCUA", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["FuzzSupport", "SluiceOPCUA", .product(name: "NIOCore", package: "swift-nio")],
             path: "Fuzz/OPCUAFuzzInbound",
             swiftSettings: swiftSettings
         ),
@@ -162,7 +164,7 @@ let package = Package(
         // otherwise a replayer of saved inputs.
         .executableTarget(
             name: "TelemetryFuzz",
-            dependencies: ["SluiceTelemetry"],
+            dependencies: ["FuzzSupport", "SluiceTelemetry"],
             path: "Fuzz/TelemetryFuzz",
             swiftSettings: swiftSettings
         ),

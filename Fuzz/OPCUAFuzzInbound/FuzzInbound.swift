@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import NIOCore
 import SluiceOPCUA
 
@@ -49,97 +50,49 @@ func decodeEveryResponse(_ body: ByteBuffer) {
     }
 }
 
-#if FUZZING
-    /// libFuzzer's driver, from the toolchain's fuzzer runtime.
-    @_silgen_name("LLVMFuzzerRunDriver")
-    func runDriver(
-        _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-    ) -> CInt
+@main
+struct Main {
+    static func main() throws { try fuzzMain(name: "OPCUAFuzzInbound", exercise: exercise, writeSeeds: writeSeeds) }
 
-    /// The package's executable entry hands over to libFuzzer, which calls back with each input.
-    @main
-    struct Fuzz {
-        static func main() {
-            var argc = CommandLine.argc
-            var argv = CommandLine.unsafeArgv
-            exit(
-                runDriver(&argc, &argv) { data, size in
-                    exercise(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
-                    return 0
-                })
+    /// Valid server messages: an Acknowledge, a Publish response in two chunks, an Error.
+    static func writeSeeds(to folder: String) throws {
+        var ack = ByteBuffer()
+        ack.writeString("ACKF")
+        ack.writeUA(UInt32(28))
+        for value: UInt32 in [0, 65_535, 65_535, 1 << 20, 64] { ack.writeUA(value) }
+        let now = DateTime.now
+        let changes = DataChangeNotification(
+            monitoredItems: (0..<20).map {
+                MonitoredItemNotification(
+                    clientHandle: UInt32($0), value: DataValue(value: .double(Double($0)), sourceTimestamp: now, serverTimestamp: now))
+            })
+        var body = ByteBuffer()
+        body.writeUA(NodeId(numeric: PublishResponse.encodingId))
+        body.writeUA(
+            PublishResponse(
+                subscriptionId: 1,
+                notificationMessage: NotificationMessage(
+                    sequenceNumber: 1, publishTime: now,
+                    notificationData: [ExtensionObject(encoding: changes, typeId: DataChangeNotification.encodingId)])))
+        var message = ack
+        let half = body.readableBytes / 2
+        for (index, piece) in [body.getSlice(at: 0, length: half)!, body.getSlice(at: half, length: body.readableBytes - half)!].enumerated() {
+            var piece = piece
+            message.writeString(index == 0 ? "MSGC" : "MSGF")
+            message.writeUA(UInt32(24 + piece.readableBytes))
+            message.writeUA(UInt32(1))
+            message.writeUA(UInt32(1))
+            message.writeUA(UInt32(index + 1))
+            message.writeUA(UInt32(7))
+            message.writeBuffer(&piece)
+        }
+        var error = ByteBuffer()
+        error.writeString("ERRF")
+        error.writeUA(UInt32(8 + 4 + 4 + 4))
+        error.writeUA(UInt32(0x8007_0000))
+        error.writeUA(string: "bye!")
+        for (name, buffer) in [("ack", ack), ("publish", message), ("error", error), ("publish-body", body)] {
+            try Data(buffer.readableBytesView).write(to: URL(fileURLWithPath: folder + "/" + name))
         }
     }
-#else
-    @main
-    struct Replay {
-        static func main() throws {
-            let arguments = Array(CommandLine.arguments.dropFirst())
-            if arguments.first == "--seeds", arguments.count == 2 {
-                try writeSeeds(to: arguments[1])
-                return
-            }
-            guard !arguments.isEmpty else {
-                print("usage: OPCUAFuzzInbound FILE|FOLDER…   (replays inputs; --seeds DIR writes a seed corpus)")
-                return
-            }
-            var count = 0
-            for path in arguments {
-                var isFolder: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-                    print("no such file: \(path)")
-                    continue
-                }
-                let files = isFolder.boolValue ? try FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 } : [path]
-                for file in files {
-                    exercise(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
-                    count += 1
-                }
-            }
-            print("replayed \(count) inputs without a crash")
-        }
-
-        /// Valid server messages: an Acknowledge, a Publish response in two chunks, an Error.
-        static func writeSeeds(to folder: String) throws {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            var ack = ByteBuffer()
-            ack.writeString("ACKF")
-            ack.writeUA(UInt32(28))
-            for value: UInt32 in [0, 65_535, 65_535, 1 << 20, 64] { ack.writeUA(value) }
-            let now = DateTime.now
-            let changes = DataChangeNotification(
-                monitoredItems: (0..<20).map {
-                    MonitoredItemNotification(
-                        clientHandle: UInt32($0), value: DataValue(value: .double(Double($0)), sourceTimestamp: now, serverTimestamp: now))
-                })
-            var body = ByteBuffer()
-            body.writeUA(NodeId(numeric: PublishResponse.encodingId))
-            body.writeUA(
-                PublishResponse(
-                    subscriptionId: 1,
-                    notificationMessage: NotificationMessage(
-                        sequenceNumber: 1, publishTime: now,
-                        notificationData: [ExtensionObject(encoding: changes, typeId: DataChangeNotification.encodingId)])))
-            var message = ack
-            let half = body.readableBytes / 2
-            for (index, piece) in [body.getSlice(at: 0, length: half)!, body.getSlice(at: half, length: body.readableBytes - half)!].enumerated() {
-                var piece = piece
-                message.writeString(index == 0 ? "MSGC" : "MSGF")
-                message.writeUA(UInt32(24 + piece.readableBytes))
-                message.writeUA(UInt32(1))
-                message.writeUA(UInt32(1))
-                message.writeUA(UInt32(index + 1))
-                message.writeUA(UInt32(7))
-                message.writeBuffer(&piece)
-            }
-            var error = ByteBuffer()
-            error.writeString("ERRF")
-            error.writeUA(UInt32(8 + 4 + 4 + 4))
-            error.writeUA(UInt32(0x8007_0000))
-            error.writeUA(string: "bye!")
-            for (name, buffer) in [("ack", ack), ("publish", message), ("error", error), ("publish-body", body)] {
-                try Data(buffer.readableBytesView).write(to: URL(fileURLWithPath: folder + "/" + name))
-            }
-        }
-    }
-#endif
+}

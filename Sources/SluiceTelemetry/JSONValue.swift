@@ -56,11 +56,16 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
 
     /// Compact JSON text with sorted keys, as stored in the audit log and sent to the ERP/MES.
     public var encoded: String {
+        // Every value encodes (strings, finite numbers or null), so this cannot fail.
+        (try? Self.encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+
+    /// One encoder for every audit record and call body, rather than one made per record.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Every value encodes (strings, finite numbers or null), so this cannot fail.
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-    }
+        return encoder
+    }()
 
     /// The number, if this is one.
     public var number: Double? {

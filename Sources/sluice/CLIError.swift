@@ -26,6 +26,13 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
+/// Prints `value` as indented JSON with sorted keys: what the commands' `--json` writes.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
 /// Writes `message` to standard error.
 func printError(_ message: String) {
     var stream = StandardError()

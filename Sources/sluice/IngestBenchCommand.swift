@@ -76,9 +76,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                 machine: Self.machine(), date: ISO8601DateFormatter().string(from: Date()), clients: clients, batch: batch, assets: assets,
                 seconds: seconds, inProcess: inProcess, runs: runs)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try printJSON(report)
                 return
             }
             for summary in runs {
@@ -193,14 +191,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
         var inProcess: Bool
         var runs: [Summary]
         /// PostgreSQL's scored samples/s over SQLite's, when both ran.
-        var postgresToSQLiteScored: Double? {
-            guard let sqlite = runs.first(where: { $0.store == "sqlite" }), let postgres = runs.first(where: { $0.store == "postgres" }),
-                sqlite.scoredSamplesPerSecond > 0
-            else { return nil }
-            return postgres.scoredSamplesPerSecond / sqlite.scoredSamplesPerSecond
-        }
-
-        enum CodingKeys: String, CodingKey { case machine, date, clients, batch, assets, seconds, inProcess, runs, postgresToSQLiteScored }
+        @NullWhenMissing var postgresToSQLiteScored: Double?
 
         init(machine: String, date: String, clients: Int, batch: Int, assets: Int, seconds: Double, inProcess: Bool, runs: [Summary]) {
             self.machine = machine
@@ -211,20 +202,11 @@ struct IngestBenchCommand: AsyncParsableCommand {
             self.seconds = seconds
             self.inProcess = inProcess
             self.runs = runs
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(machine, forKey: .machine)
-            try container.encode(date, forKey: .date)
-            try container.encode(clients, forKey: .clients)
-            try container.encode(batch, forKey: .batch)
-            try container.encode(assets, forKey: .assets)
-            try container.encode(seconds, forKey: .seconds)
-            try container.encode(inProcess, forKey: .inProcess)
-            try container.encode(runs, forKey: .runs)
-            // Null, not absent, when only one store ran.
-            try container.encode(postgresToSQLiteScored, forKey: .postgresToSQLiteScored)
+            if let sqlite = runs.first(where: { $0.store == "sqlite" }), let postgres = runs.first(where: { $0.store == "postgres" }),
+                sqlite.scoredSamplesPerSecond > 0
+            {
+                postgresToSQLiteScored = postgres.scoredSamplesPerSecond / sqlite.scoredSamplesPerSecond
+            }
         }
     }
 
@@ -236,47 +218,32 @@ struct IngestBenchCommand: AsyncParsableCommand {
         var samplesPerSecond: Double
         var scoredSamplesPerSecond: Double
         var batches: Int
-        var latencyP50Milliseconds: Double?
-        var latencyP99Milliseconds: Double?
+        @NullWhenMissing var latencyP50Milliseconds: Double?
+        @NullWhenMissing var latencyP99Milliseconds: Double?
         var actionsQueued: Int
-        var batchP99Milliseconds: Double?
+        @NullWhenMissing var batchP99Milliseconds: Double?
         var approvals: Int
         var approvalSeconds: Double
-        var approvalsPerSecond: Double?
-        var approvalP99Milliseconds: Double?
+        @NullWhenMissing var approvalsPerSecond: Double?
+        @NullWhenMissing var approvalP99Milliseconds: Double?
         var dispatched: Int
         var errors: Int
         /// Batches the server answered 429 (busy) and the client sent again.
         var busy: Int
         var notes: [String]
+    }
 
-        enum CodingKeys: String, CodingKey {
-            case store, samples, ingestSeconds, samplesPerSecond, scoredSamplesPerSecond, batches, latencyP50Milliseconds, latencyP99Milliseconds
-            case actionsQueued, batchP99Milliseconds, approvals, approvalSeconds, approvalsPerSecond, approvalP99Milliseconds, dispatched, errors
-            case busy, notes
-        }
+    /// A figure that may not have been measured: `null` in the JSON then, never left out (the encoder would
+    /// leave out a plain optional).
+    @propertyWrapper
+    struct NullWhenMissing<Value: Encodable>: Encodable {
+        var wrappedValue: Value?
+
+        init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
 
         func encode(to encoder: any Encoder) throws {
-            // Every key is present, with null for what could not be measured.
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(store, forKey: .store)
-            try container.encode(samples, forKey: .samples)
-            try container.encode(ingestSeconds, forKey: .ingestSeconds)
-            try container.encode(samplesPerSecond, forKey: .samplesPerSecond)
-            try container.encode(scoredSamplesPerSecond, forKey: .scoredSamplesPerSecond)
-            try container.encode(batches, forKey: .batches)
-            try container.encode(latencyP50Milliseconds, forKey: .latencyP50Milliseconds)
-            try container.encode(latencyP99Milliseconds, forKey: .latencyP99Milliseconds)
-            try container.encode(actionsQueued, forKey: .actionsQueued)
-            try container.encode(batchP99Milliseconds, forKey: .batchP99Milliseconds)
-            try container.encode(approvals, forKey: .approvals)
-            try container.encode(approvalSeconds, forKey: .approvalSeconds)
-            try container.encode(approvalsPerSecond, forKey: .approvalsPerSecond)
-            try container.encode(approvalP99Milliseconds, forKey: .approvalP99Milliseconds)
-            try container.encode(dispatched, forKey: .dispatched)
-            try container.encode(errors, forKey: .errors)
-            try container.encode(busy, forKey: .busy)
-            try container.encode(notes, forKey: .notes)
+            var container = encoder.singleValueContainer()
+            try container.encode(wrappedValue)
         }
     }
 

@@ -94,9 +94,7 @@ struct OPCUABenchCommand: AsyncParsableCommand {
                 reconnectSeconds: reconnect, tokenRenewals: renewal?.renewals, renewalCounterChangesPublished: renewal?.published,
                 renewalCounterChangesReceived: renewal?.received)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                try printJSON(summary)
             } else {
                 print(
                     """

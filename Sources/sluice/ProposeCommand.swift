@@ -66,9 +66,7 @@ struct ProposeCommand: AsyncParsableCommand {
                 entries.append(Entry(proposal: proposal, document: proposal.quantity > 0 ? proposal.document(kind: kind, needBy: needBy) : nil))
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+                try printJSON(entries)
                 return
             }
             for entry in entries {

@@ -88,9 +88,7 @@ struct TelemetryJSONBenchCommand: AsyncParsableCommand {
                 bodyBytes: bodies.map(\.count).reduce(0, +) / batches, parserSamplesPerSecond: parser, codableSamplesPerSecond: codable,
                 ratio: parser / codable)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                try printJSON(summary)
             } else {
                 print(
                     """
